@@ -1,0 +1,297 @@
+/**
+ * The single declaration of how Sluice is wired: functions, their environment and access, API routes,
+ * the queue trigger and the workflow substitutions. The CDK stack (cdk/) and the local cloud (local/)
+ * both read this module; neither keeps a second copy. Plain data only: no aws-cdk-lib imports here.
+ */
+
+/** Tunable limits. Override in AWS with `cdk deploy -c sluice:<name>=<value>`, locally with SLUICE_<NAME>. */
+export interface Settings {
+  /** Largest POST /events body accepted (bytes). */
+  maxRequestBytes: number;
+  /** Most events in one POST /events request. */
+  maxEventsPerRequest: number;
+  /** Largest single CloudEvent, serialized (bytes). */
+  maxEventBytes: number;
+  /** Largest upload file, as stored (bytes). */
+  maxUploadBytes: number;
+  /** Lifetime of a signed upload URL (seconds). */
+  uploadUrlTtlSeconds: number;
+  /** Time after expiry before a PENDING_UPLOAD job is failed with UploadNotReceived (seconds). */
+  uploadGraceSeconds: number;
+  /** Upper bound on the number of chunks in one job (keeps execution history under 25,000 events). */
+  maxChunksPerJob: number;
+  /** Smallest chunk, in bytes of source text (small jobs still get a few parallel chunks). */
+  minChunkBytes: number;
+  /** Conditional PutItem calls in flight per chunk. */
+  writeConcurrency: number;
+}
+
+export const defaultSettings: Settings = {
+  maxRequestBytes: 5 * 1024 * 1024,
+  maxEventsPerRequest: 10_000,
+  maxEventBytes: 256 * 1024,
+  maxUploadBytes: 512 * 1024 * 1024,
+  uploadUrlTtlSeconds: 900,
+  uploadGraceSeconds: 60,
+  maxChunksPerJob: 1_000,
+  minChunkBytes: 256 * 1024,
+  writeConcurrency: 32,
+};
+
+/** The environment variable each setting is handed to functions as. */
+export const settingEnvNames: Record<keyof Settings, string> = {
+  maxRequestBytes: 'MAX_REQUEST_BYTES',
+  maxEventsPerRequest: 'MAX_EVENTS_PER_REQUEST',
+  maxEventBytes: 'MAX_EVENT_BYTES',
+  maxUploadBytes: 'MAX_UPLOAD_BYTES',
+  uploadUrlTtlSeconds: 'UPLOAD_URL_TTL_SECONDS',
+  uploadGraceSeconds: 'UPLOAD_GRACE_SECONDS',
+  maxChunksPerJob: 'MAX_CHUNKS_PER_JOB',
+  minChunkBytes: 'MIN_CHUNK_BYTES',
+  writeConcurrency: 'WRITE_CONCURRENCY',
+};
+
+/** Applies `overrides` (strings from CDK context or the environment) to the defaults, rejecting junk. */
+export function resolveSettings(overrides: Partial<Record<keyof Settings, string | number>> = {}): Settings {
+  const settings = { ...defaultSettings };
+  for (const name of Object.keys(defaultSettings) as (keyof Settings)[]) {
+    const raw = overrides[name];
+    if (raw === undefined || raw === '') continue;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value <= 0) {
+      throw new Error(`setting ${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+    }
+    settings[name] = value;
+  }
+  return settings;
+}
+
+/** What an environment variable is bound to; each deployment target resolves these to concrete values. */
+export type Binding =
+  | { ref: 'tableName' }
+  | { ref: 'bucketName' }
+  | { ref: 'queueUrl' }
+  | { ref: 'stateMachineArn' }
+  | { ref: 'cdnUrl' }
+  | { ref: 'signingKeySecretArn' }
+  | { ref: 'signingKeyPairId' }
+  | { ref: 'maxReceiveCount' }
+  | { setting: keyof Settings };
+
+export const ref = (name: Exclude<Binding, { setting: keyof Settings }>['ref']): Binding => ({ ref: name });
+const setting = (name: keyof Settings): [string, Binding] => [settingEnvNames[name], { setting: name }];
+
+/** Least-privilege access each function needs; the stack turns these into CDK grants. */
+export interface Access {
+  table?: 'read' | 'readWrite';
+  bucket?: 'read' | 'write' | 'readWrite';
+  queue?: 'send';
+  stateMachine?: 'start';
+  signingKey?: 'read';
+}
+
+export interface FunctionSpec {
+  /** Handler module, relative to the repo root; it exports `handler`. */
+  entry: string;
+  description: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+  env: Record<string, Binding>;
+  access: Access;
+}
+
+const functionSpecs = {
+  health: {
+    entry: 'functions/health/handler.ts',
+    description: 'GET /health',
+    timeoutSeconds: 5,
+    memoryMb: 256,
+    env: {},
+    access: {},
+  },
+  'submit-events': {
+    entry: 'functions/submit-events/handler.ts',
+    description: 'POST /events: accept CloudEvents (any content mode), store the submission, queue the job',
+    timeoutSeconds: 29,
+    memoryMb: 1024,
+    env: {
+      TABLE_NAME: ref('tableName'),
+      BUCKET_NAME: ref('bucketName'),
+      QUEUE_URL: ref('queueUrl'),
+      ...Object.fromEntries([setting('maxRequestBytes'), setting('maxEventsPerRequest')]),
+    },
+    access: { table: 'readWrite', bucket: 'write', queue: 'send' },
+  },
+  'create-upload': {
+    entry: 'functions/create-upload/handler.ts',
+    description: 'POST /uploads: create a PENDING_UPLOAD job and a CloudFront signed PUT URL',
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    env: {
+      TABLE_NAME: ref('tableName'),
+      QUEUE_URL: ref('queueUrl'),
+      CDN_URL: ref('cdnUrl'),
+      SIGNING_KEY_SECRET_ARN: ref('signingKeySecretArn'),
+      SIGNING_KEY_PAIR_ID: ref('signingKeyPairId'),
+      ...Object.fromEntries([
+        setting('uploadUrlTtlSeconds'),
+        setting('uploadGraceSeconds'),
+        setting('maxUploadBytes'),
+      ]),
+    },
+    access: { table: 'readWrite', queue: 'send', signingKey: 'read' },
+  },
+  'read-jobs': {
+    entry: 'functions/read-jobs/handler.ts',
+    description: "GET /jobs, /jobs/{jobId}, /jobs/{jobId}/errors: the caller's jobs and their results",
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    env: { TABLE_NAME: ref('tableName'), BUCKET_NAME: ref('bucketName') },
+    access: { table: 'read', bucket: 'read' },
+  },
+  'query-events': {
+    entry: 'functions/query-events/handler.ts',
+    description: "GET /events, /events/{id}: the caller's stored CloudEvents",
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    env: { TABLE_NAME: ref('tableName') },
+    access: { table: 'read' },
+  },
+  'manage-schemas': {
+    entry: 'functions/manage-schemas/handler.ts',
+    description: "PUT/GET /schemas/{type}, GET /schemas: the caller's JSON Schemas for event data",
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    env: { TABLE_NAME: ref('tableName') },
+    access: { table: 'readWrite' },
+  },
+  'start-execution': {
+    entry: 'functions/start-execution/handler.ts',
+    description: 'SQS consumer: one Step Functions execution per job (name = jobId); upload deadlines',
+    timeoutSeconds: 30,
+    memoryMb: 512,
+    env: {
+      TABLE_NAME: ref('tableName'),
+      STATE_MACHINE_ARN: ref('stateMachineArn'),
+      MAX_RECEIVE_COUNT: ref('maxReceiveCount'),
+      ...Object.fromEntries([setting('uploadGraceSeconds')]),
+    },
+    access: { table: 'readWrite', stateMachine: 'start' },
+  },
+  'prepare-job': {
+    entry: 'functions/prepare-job/handler.ts',
+    description: 'Workflow: mark the job RUNNING, read the submission and split it into chunks in S3',
+    timeoutSeconds: 900,
+    memoryMb: 2048,
+    env: {
+      TABLE_NAME: ref('tableName'),
+      BUCKET_NAME: ref('bucketName'),
+      ...Object.fromEntries([
+        setting('maxUploadBytes'),
+        setting('maxChunksPerJob'),
+        setting('minChunkBytes'),
+      ]),
+    },
+    access: { table: 'readWrite', bucket: 'readWrite' },
+  },
+  'ingest-chunk': {
+    entry: 'functions/ingest-chunk/handler.ts',
+    description: 'Workflow: validate one chunk of events and store the new ones (first write wins)',
+    timeoutSeconds: 300,
+    memoryMb: 1024,
+    env: {
+      TABLE_NAME: ref('tableName'),
+      BUCKET_NAME: ref('bucketName'),
+      ...Object.fromEntries([setting('maxEventBytes'), setting('writeConcurrency')]),
+    },
+    access: { table: 'readWrite', bucket: 'readWrite' },
+  },
+  'finalize-job': {
+    entry: 'functions/finalize-job/handler.ts',
+    description: "Workflow: add up the chunks' results, write the rejection report and finish the job",
+    timeoutSeconds: 300,
+    memoryMb: 1024,
+    env: { TABLE_NAME: ref('tableName'), BUCKET_NAME: ref('bucketName') },
+    access: { table: 'readWrite', bucket: 'readWrite' },
+  },
+  'mark-job-failed': {
+    entry: 'functions/mark-job-failed/handler.ts',
+    description: 'Workflow: record why the job failed',
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    env: { TABLE_NAME: ref('tableName') },
+    access: { table: 'readWrite' },
+  },
+  'record-execution-end': {
+    entry: 'functions/record-execution-end/handler.ts',
+    description:
+      'EventBridge: an execution that FAILED, TIMED_OUT or was ABORTED fails its job if still open',
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    env: { TABLE_NAME: ref('tableName') },
+    access: { table: 'readWrite' },
+  },
+} satisfies Record<string, FunctionSpec>;
+
+export type FunctionName = keyof typeof functionSpecs;
+export const functions: Record<FunctionName, FunctionSpec> = functionSpecs;
+export const functionNames = Object.keys(functionSpecs) as FunctionName[];
+
+export interface RouteSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** API Gateway HTTP API route path, with `{param}` segments. */
+  path: string;
+  function: FunctionName;
+  /** false only for /health: every other route sits behind the Cognito JWT authorizer. */
+  auth: boolean;
+}
+
+export const routes: RouteSpec[] = [
+  { method: 'GET', path: '/health', function: 'health', auth: false },
+  { method: 'POST', path: '/events', function: 'submit-events', auth: true },
+  { method: 'GET', path: '/events', function: 'query-events', auth: true },
+  { method: 'GET', path: '/events/{id}', function: 'query-events', auth: true },
+  { method: 'POST', path: '/uploads', function: 'create-upload', auth: true },
+  { method: 'GET', path: '/jobs', function: 'read-jobs', auth: true },
+  { method: 'GET', path: '/jobs/{jobId}', function: 'read-jobs', auth: true },
+  { method: 'GET', path: '/jobs/{jobId}/errors', function: 'read-jobs', auth: true },
+  { method: 'GET', path: '/schemas', function: 'manage-schemas', auth: true },
+  { method: 'GET', path: '/schemas/{type}', function: 'manage-schemas', auth: true },
+  { method: 'PUT', path: '/schemas/{type}', function: 'manage-schemas', auth: true },
+];
+
+/** The ingest queue and the starter's event source mapping. */
+export const ingestQueue = {
+  consumer: 'start-execution' as FunctionName,
+  /** Six times the consumer's timeout, as AWS recommends for Lambda event sources. */
+  visibilityTimeoutSeconds: 180,
+  maxReceiveCount: 5,
+  batchSize: 10,
+  maxBatchingWindowSeconds: 1,
+  retentionDays: 4,
+  deadLetterRetentionDays: 14,
+  /** S3 key prefix whose ObjectCreated notifications go to the queue. */
+  uploadPrefix: 'uploads/',
+};
+
+/**
+ * Step Functions "Execution Status Change" events (EventBridge) for these statuses go to the consumer, so
+ * a job whose execution ended without reaching MarkJobFailed (aborted, timed out, MarkJobFailed itself
+ * failing) still ends FAILED with a reason.
+ */
+export const executionEnded = {
+  consumer: 'record-execution-end' as FunctionName,
+  statuses: ['FAILED', 'TIMED_OUT', 'ABORTED'] as const,
+};
+
+/** The workflow document and what each `${Placeholder}` in it is replaced with. */
+export const workflow = {
+  name: 'ingest',
+  definitionFile: 'workflows/ingest.asl.json',
+  functionPlaceholders: {
+    PrepareJobFunctionArn: 'prepare-job',
+    IngestChunkFunctionArn: 'ingest-chunk',
+    FinalizeJobFunctionArn: 'finalize-job',
+    MarkJobFailedFunctionArn: 'mark-job-failed',
+  } satisfies Record<string, FunctionName>,
+};
