@@ -78,7 +78,8 @@ export type Binding =
   | { ref: 'maxReceiveCount' }
   | { setting: keyof Settings };
 
-export const ref = (name: Exclude<Binding, { setting: keyof Settings }>['ref']): Binding => ({ ref: name });
+export type RefName = Exclude<Binding, { setting: keyof Settings }>['ref'];
+export const ref = (name: RefName): Binding => ({ ref: name });
 const setting = (name: keyof Settings): [string, Binding] => [settingEnvNames[name], { setting: name }];
 
 /** Least-privilege access each function needs; the stack turns these into CDK grants. */
@@ -295,3 +296,27 @@ export const workflow = {
     MarkJobFailedFunctionArn: 'mark-job-failed',
   } satisfies Record<string, FunctionName>,
 };
+
+/** Variables every function gets, whatever its bindings. */
+export const commonEnvironment = (name: FunctionName): Record<string, string> => ({
+  POWERTOOLS_SERVICE_NAME: name,
+  POWERTOOLS_METRICS_NAMESPACE: 'Sluice',
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+  NODE_OPTIONS: '--enable-source-maps',
+});
+
+/**
+ * The complete environment of one function: `refs` gives each referenced resource's value (CDK tokens in the
+ * stack, local endpoints' values in the local cloud). Both deployment targets call this.
+ */
+export function functionEnvironment(
+  name: FunctionName,
+  refs: Record<RefName, string>,
+  settings: Settings,
+): Record<string, string> {
+  const env = commonEnvironment(name);
+  for (const [variable, binding] of Object.entries(functions[name].env)) {
+    env[variable] = 'setting' in binding ? String(settings[binding.setting]) : refs[binding.ref];
+  }
+  return env;
+}
