@@ -320,3 +320,13 @@ export function functionEnvironment(
   }
   return env;
 }
+
+/** The one DynamoDB table (jobs, events, schemas): keys and index, created alike by the stack and locally. */
+export const table = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  indexes: [{ name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
+} as const;
+
+/** Local stand-ins for account-specific names, used by the local cloud. */
+export const localAccount = { region: 'us-east-1', accountId: '000000000000' } as const;
