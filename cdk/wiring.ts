@@ -134,11 +134,7 @@ const functionSpecs = {
       CDN_URL: ref('cdnUrl'),
       SIGNING_KEY_SECRET_ARN: ref('signingKeySecretArn'),
       SIGNING_KEY_PAIR_ID: ref('signingKeyPairId'),
-      ...Object.fromEntries([
-        setting('uploadUrlTtlSeconds'),
-        setting('uploadGraceSeconds'),
-        setting('maxUploadBytes'),
-      ]),
+      ...Object.fromEntries([setting('uploadUrlTtlSeconds'), setting('uploadGraceSeconds')]),
     },
     access: { table: 'readWrite', queue: 'send', signingKey: 'read' },
   },
@@ -175,9 +171,11 @@ const functionSpecs = {
       TABLE_NAME: ref('tableName'),
       STATE_MACHINE_ARN: ref('stateMachineArn'),
       MAX_RECEIVE_COUNT: ref('maxReceiveCount'),
+      // Upload deadlines further out than SQS's 15-minute delay are re-sent with the remaining delay.
+      QUEUE_URL: ref('queueUrl'),
       ...Object.fromEntries([setting('uploadGraceSeconds')]),
     },
-    access: { table: 'readWrite', stateMachine: 'start' },
+    access: { table: 'readWrite', stateMachine: 'start', queue: 'send' },
   },
   'prepare-job': {
     entry: 'functions/prepare-job/handler.ts',

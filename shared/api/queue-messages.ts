@@ -1,0 +1,133 @@
+/**
+ * The ingest queue's messages (docs/design.md): API submissions and upload deadlines (sent by the API
+ * functions) and S3 ObjectCreated notifications for `uploads/` (sent by S3). Read by start-execution.
+ */
+import { z } from 'zod';
+
+export interface JobRef {
+  tenant: string;
+  jobId: string;
+}
+
+export interface SubmissionMessage extends JobRef {
+  kind: 'submission';
+  bucket: string;
+  key: string;
+}
+
+export interface UploadDeadlineMessage extends JobRef {
+  kind: 'upload-deadline';
+  expiresAt: string;
+}
+
+/** An uploaded object that is a job's file: `uploads/<tenant>/<jobId>/<filename>`. */
+export interface UploadArrival extends JobRef {
+  bucket: string;
+  key: string;
+}
+
+export type QueueMessage =
+  | SubmissionMessage
+  | UploadDeadlineMessage
+  | { kind: 's3-test' }
+  | { kind: 'uploads'; uploads: UploadArrival[]; ignored: string[] };
+
+const text = z.string().min(1);
+const submission = z.object({
+  kind: z.literal('submission'),
+  jobId: text,
+  tenant: text,
+  bucket: text,
+  key: text,
+});
+const uploadDeadline = z.object({
+  kind: z.literal('upload-deadline'),
+  jobId: text,
+  tenant: text,
+  expiresAt: z.iso.datetime({ offset: true }),
+});
+const s3Notification = z.object({
+  Records: z
+    .array(
+      z.object({
+        eventSource: z.string(),
+        eventName: z.string(),
+        s3: z.object({ bucket: z.object({ name: text }), object: z.object({ key: text }) }),
+      }),
+    )
+    .min(1),
+});
+
+export class InvalidMessage extends Error {
+  override readonly name = 'InvalidMessage';
+}
+
+function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map(
+    (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+  );
+  throw new InvalidMessage(`invalid ${what} message: ${problems.join('; ')}`);
+}
+
+function parseJsonObject(body: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    throw new InvalidMessage('message body is not JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidMessage('message body is not a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+/** S3 notifications URL-encode object keys, with `+` for a space. */
+export const decodeS3Key = (key: string): string => decodeURIComponent(key.replace(/\+/g, ' '));
+
+export function uploadFromKey(bucket: string, key: string): UploadArrival | undefined {
+  const parts = key.split('/');
+  if (parts.length !== 4 || parts[0] !== 'uploads' || parts.some((part) => part === '')) return undefined;
+  const [, tenant, jobId] = parts as [string, string, string, string];
+  return { tenant, jobId, bucket, key };
+}
+
+/** Reads one message body; anything unreadable throws InvalidMessage saying what is wrong. */
+export function readQueueMessage(body: string): QueueMessage {
+  const value = parseJsonObject(body);
+  if (value.Event === 's3:TestEvent') return { kind: 's3-test' };
+  if ('Records' in value) {
+    const uploads: UploadArrival[] = [];
+    const ignored: string[] = [];
+    for (const record of parseWith(s3Notification, value, 'S3 notification').Records) {
+      const key = decodeS3Key(record.s3.object.key);
+      const created = record.eventSource === 'aws:s3' && record.eventName.startsWith('ObjectCreated:');
+      const upload = created ? uploadFromKey(record.s3.bucket.name, key) : undefined;
+      if (upload) uploads.push(upload);
+      else ignored.push(`${record.eventName} ${key}`);
+    }
+    return { kind: 'uploads', uploads, ignored };
+  }
+  if (value.kind === 'submission') return parseWith(submission, value, 'submission');
+  if (value.kind === 'upload-deadline') return parseWith(uploadDeadline, value, 'upload-deadline');
+  throw new InvalidMessage(`unknown message kind ${JSON.stringify(value.kind ?? null)}`);
+}
+
+/** The job a message is about, read leniently, so even a malformed message can fail its job. */
+export function jobRefOf(body: string): JobRef | undefined {
+  try {
+    const { tenant, jobId } = JSON.parse(body) as Record<string, unknown>;
+    return typeof tenant === 'string' && typeof jobId === 'string' && tenant && jobId
+      ? { tenant, jobId }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Seconds until an upload deadline is due (expiry plus grace); zero or less means due now. */
+export function secondsUntilDue(expiresAt: string, graceSeconds: number, nowMs: number): number {
+  return Math.ceil((Date.parse(expiresAt) + graceSeconds * 1000 - nowMs) / 1000);
+}

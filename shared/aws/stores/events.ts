@@ -1,0 +1,133 @@
+/**
+ * Stored CloudEvents in the one table (docs/design.md): one item per (tenant, source, id), the event kept as the
+ * JSON string it was accepted as, indexed by type and time on gsi1.
+ */
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamoDb } from '../clients';
+import { decodeCursor, encodeCursor } from '../../http/request';
+import { eventKey, sortTime } from '../../cloudevents/envelope';
+import type { CloudEvent } from '../../cloudevents/types';
+import { isConditionFailure } from './jobs';
+
+export interface NewEvent {
+  tenant: string;
+  event: CloudEvent;
+  /** The event exactly as accepted; what the API returns. */
+  serialized: string;
+  jobId: string;
+  /** The event's index in its job's submission. */
+  idx: number;
+  ingestedAt: string;
+}
+
+export interface TypeQuery {
+  /** Inclusive bounds on the indexed time, normalized UTC ISO (parseTimeParam). */
+  since?: string;
+  until?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface EventStore {
+  putIfAbsent(e: NewEvent): Promise<'stored' | 'duplicate'>;
+  get(tenant: string, source: string, id: string): Promise<unknown | undefined>;
+  queryByType(
+    tenant: string,
+    type: string,
+    opts: TypeQuery,
+  ): Promise<{ items: unknown[]; nextCursor: string | null }>;
+}
+
+const enc = encodeURIComponent;
+const INDEX = 'gsi1';
+const INDEX_KEYS = ['pk', 'sk', 'gsi1pk', 'gsi1sk'];
+// gsi1sk is `<time>#…`: '$' sorts right after '#', so `<until>$` is above every key with that time.
+const AFTER_TIME = '$';
+
+export const typePartition = (tenant: string, type: string): string => `TYPE#${tenant}#${enc(type)}`;
+
+/** The gsi1sk range condition for the optional time bounds. */
+function timeRange(since: string | undefined, until: string | undefined) {
+  if (since !== undefined && until !== undefined) {
+    return {
+      condition: ' AND gsi1sk BETWEEN :since AND :until',
+      values: { ':since': since, ':until': until + AFTER_TIME },
+    };
+  }
+  if (since !== undefined) return { condition: ' AND gsi1sk >= :since', values: { ':since': since } };
+  if (until !== undefined)
+    return { condition: ' AND gsi1sk <= :until', values: { ':until': until + AFTER_TIME } };
+  return { condition: '', values: {} };
+}
+
+const pickKey = (item: Record<string, unknown>) =>
+  Object.fromEntries(INDEX_KEYS.map((name) => [name, item[name]]));
+
+export function eventStore(tableName: string, db = dynamoDb()): EventStore {
+  return {
+    async putIfAbsent({ tenant, event, serialized, jobId, idx, ingestedAt }) {
+      const time = sortTime(event, ingestedAt);
+      try {
+        await db.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: {
+              ...eventKey(tenant, event.source, event.id),
+              gsi1pk: typePartition(tenant, event.type),
+              gsi1sk: `${time}#${enc(event.source)}#${enc(event.id)}`,
+              tenant,
+              source: event.source,
+              id: event.id,
+              type: event.type,
+              time,
+              event: serialized,
+              jobId,
+              idx,
+              ingestedAt,
+            },
+            // First write wins; a retried chunk may re-write its own item (same job, same index).
+            ConditionExpression: 'attribute_not_exists(pk) OR (jobId = :jobId AND idx = :idx)',
+            ExpressionAttributeValues: { ':jobId': jobId, ':idx': idx },
+          }),
+        );
+        return 'stored';
+      } catch (error) {
+        if (isConditionFailure(error)) return 'duplicate';
+        throw error;
+      }
+    },
+
+    async get(tenant, source, id) {
+      const { Item } = await db.send(
+        new GetCommand({ TableName: tableName, Key: eventKey(tenant, source, id), ConsistentRead: true }),
+      );
+      return Item ? JSON.parse(Item.event as string) : undefined;
+    },
+
+    async queryByType(tenant, type, { since, until, limit, cursor }) {
+      const gsi1pk = typePartition(tenant, type);
+      const exclusiveStartKey = decodeCursor(cursor, INDEX_KEYS, { gsi1pk });
+      // DynamoDB refuses a BETWEEN whose bounds are reversed; nothing can match anyway.
+      if (since !== undefined && until !== undefined && since > until) return { items: [], nextCursor: null };
+      const range = timeRange(since, until);
+      // One item more than asked tells whether another page exists, so the last page has no cursor.
+      const { Items = [], LastEvaluatedKey } = await db.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: INDEX,
+          KeyConditionExpression: `gsi1pk = :pk${range.condition}`,
+          ExpressionAttributeValues: { ':pk': gsi1pk, ...range.values },
+          ScanIndexForward: false,
+          Limit: limit + 1,
+          ExclusiveStartKey: exclusiveStartKey,
+        }),
+      );
+      const page = Items.slice(0, limit);
+      const last = Items.length > limit ? pickKey(page[page.length - 1]!) : LastEvaluatedKey;
+      return {
+        items: page.map((item) => JSON.parse(item.event as string)),
+        nextCursor: last ? encodeCursor(last) : null,
+      };
+    },
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * JSON Schema (draft 2020-12 or draft-07) for the `data` of one event type, compiled with ajv 8 and
+ * ajv-formats. One ajv per dialect, emptied after every compile, so one tenant's `$id`s can neither clash
+ * with nor be `$ref`erenced by another's; remote `$ref`s are never fetched (they fail to compile). Unknown keywords are
+ * ignored, as the JSON Schema spec says, rather than rejected (ajv's strict mode).
+ */
+import Ajv, { type ErrorObject, type Options, type ValidateFunction } from 'ajv';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { isJsonMediaType, parseMediaType } from '../cloudevents/media-type';
+import type { CloudEvent } from '../cloudevents/types';
+
+/** null = valid, else a reason starting `data: `. */
+export type DataValidator = (data: unknown) => string | null;
+export type Dialect = '2020-12' | 'draft-07';
+
+export type CompileResult =
+  { ok: true; validate: DataValidator; dialect: Dialect } | { ok: false; message: string };
+
+const DIALECTS: Record<string, Dialect> = {
+  'https://json-schema.org/draft/2020-12/schema': '2020-12',
+  'http://json-schema.org/draft-07/schema': 'draft-07',
+};
+
+const AJV_OPTIONS: Options = { strict: false, allErrors: false, logger: false, loadSchema: undefined };
+
+const compilers = new Map<Dialect, Ajv>();
+
+function compilerFor(dialect: Dialect): Ajv {
+  let ajv = compilers.get(dialect);
+  if (!ajv) {
+    ajv = dialect === '2020-12' ? new Ajv2020(AJV_OPTIONS) : new Ajv(AJV_OPTIONS);
+    addFormats(ajv);
+    compilers.set(dialect, ajv);
+  }
+  return ajv;
+}
+
+/** Which dialect a schema's `$schema` names; absent = 2020-12. http/https and a trailing `#` are tolerated. */
+export function dialectOf(schema: Record<string, unknown> | boolean): Dialect | undefined {
+  if (typeof schema === 'boolean' || schema.$schema === undefined) return '2020-12';
+  if (typeof schema.$schema !== 'string') return undefined;
+  const uri = schema.$schema.replace(/^https?:/, '').replace(/#$/, '');
+  return Object.entries(DIALECTS).find(([known]) => known.replace(/^https?:/, '') === uri)?.[1];
+}
+
+/** ajv only knows each meta-schema by its canonical URI. */
+function withCanonicalSchemaUri(schema: Record<string, unknown> | boolean, dialect: Dialect) {
+  if (typeof schema === 'boolean' || schema.$schema === undefined) return schema;
+  const canonical = Object.keys(DIALECTS).find((uri) => DIALECTS[uri] === dialect);
+  return { ...schema, $schema: canonical };
+}
+
+export function compileSchema(schema: unknown): CompileResult {
+  if (
+    typeof schema !== 'boolean' &&
+    (typeof schema !== 'object' || schema === null || Array.isArray(schema))
+  ) {
+    return { ok: false, message: 'a schema must be a JSON object (or a boolean)' };
+  }
+  const dialect = dialectOf(schema as Record<string, unknown> | boolean);
+  if (dialect === undefined) {
+    return {
+      ok: false,
+      message: `unsupported $schema ${JSON.stringify((schema as Record<string, unknown>).$schema)}: use ${Object.keys(DIALECTS).join(' or ')}`,
+    };
+  }
+  const ajv = compilerFor(dialect);
+  let compiled: ValidateFunction;
+  try {
+    compiled = ajv.compile(withCanonicalSchemaUri(schema as Record<string, unknown> | boolean, dialect));
+  } catch (err) {
+    return { ok: false, message: (err as Error).message };
+  } finally {
+    ajv.removeSchema(); // forget this schema and its $ids; the compiled function keeps working
+  }
+  return { ok: true, dialect, validate: (data) => (compiled(data) ? null : describe(compiled.errors)) };
+}
+
+function describe(errors: ErrorObject[] | null | undefined): string {
+  const first = errors?.[0];
+  if (!first) return 'data: does not match the schema';
+  return `data: ${first.message ?? 'does not match the schema'} (at ${first.instancePath || '/'})`;
+}
+
+/**
+ * Validates the event's `data` against its type's schema. Only JSON data can be validated: base64 data or
+ * a non-JSON datacontenttype fail, and so does an event without data (the schema asks for some).
+ */
+export function checkEventData(event: CloudEvent, validate: DataValidator): string | null {
+  const contentType = typeof event.datacontenttype === 'string' ? event.datacontenttype : undefined;
+  if (event.data_base64 !== undefined && event.data_base64 !== null) {
+    return `data: schema requires JSON data, got ${contentType ?? 'base64'}`;
+  }
+  const essence = contentType === undefined ? undefined : parseMediaType(contentType)?.essence;
+  if (essence !== undefined && !isJsonMediaType(essence)) {
+    return `data: schema requires JSON data, got ${contentType}`;
+  }
+  if (!('data' in event)) return 'data: required by the schema for this type';
+  return validate(event.data);
+}

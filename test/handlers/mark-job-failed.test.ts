@@ -1,0 +1,67 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { handler } from '../../functions/mark-job-failed/handler';
+import { lambdaContext } from './api-event';
+
+vi.hoisted(() => {
+  Object.assign(process.env, {
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    AWS_REGION: 'us-east-1',
+    TABLE_NAME: 'sluice',
+  });
+});
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const JOB = '01JOBFAILED000000000000000';
+const ARN = `arn:aws:states:us-east-1:000000000000:execution:ingest:${JOB}`;
+const lambdaCause = JSON.stringify({
+  errorType: 'SubmissionUnreadable',
+  errorMessage: 'invalid gzip: incorrect header check',
+  trace: ['SubmissionUnreadable: invalid gzip', '    at gunzip (submission.ts:1:1)'],
+});
+const markFailed = () =>
+  handler(
+    {
+      jobId: JOB,
+      tenant: 'alice',
+      executionArn: ARN,
+      failure: { Error: 'SubmissionUnreadable', Cause: lambdaCause },
+    },
+    lambdaContext,
+  );
+const conditionFailed = () => new ConditionalCheckFailedException({ message: 'no', $metadata: {} });
+
+beforeEach(() => ddb.reset());
+
+describe('mark-job-failed', () => {
+  it('records the error and the Lambda error message (not the stack) on the job', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: { jobId: JOB, status: 'FAILED' } });
+    expect(await markFailed()).toEqual({ jobId: JOB, status: 'FAILED' });
+    const update = ddb.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect(update.Key).toEqual({ pk: 'TENANT#alice', sk: `JOB#${JOB}` });
+    expect(Object.values(update.ExpressionAttributeValues!)).toEqual(
+      expect.arrayContaining([
+        'FAILED',
+        { error: 'SubmissionUnreadable', cause: 'invalid gzip: incorrect header check' },
+      ]),
+    );
+  });
+
+  it('leaves a job that already finished as it is and reports its status', async () => {
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+    ddb.on(GetCommand).resolves({ Item: { jobId: JOB, tenant: 'alice', status: 'SUCCEEDED' } });
+    expect(await markFailed()).toEqual({ jobId: JOB, status: 'SUCCEEDED' });
+  });
+
+  it('fails with JobNotRunnable when the job does not exist', async () => {
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+    ddb.on(GetCommand).resolves({});
+    await expect(markFailed()).rejects.toMatchObject({
+      name: 'JobNotRunnable',
+      message: `job ${JOB} does not exist`,
+    });
+  });
+});

@@ -1,0 +1,163 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { handler } from '../../functions/read-jobs/handler';
+import { encodeCursor } from '../../shared/http/request';
+import type { JobRecord } from '../../shared/jobs/model';
+import { apiEvent, lambdaContext, parsed, type ApiEventOptions } from './api-event';
+
+vi.hoisted(() => {
+  Object.assign(process.env, {
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    AWS_REGION: 'us-east-1',
+    TABLE_NAME: 'sluice',
+    BUCKET_NAME: 'sluice-bucket',
+  });
+});
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const s3 = mockClient(S3Client);
+
+const jobId = '01JABCDEFGHJKMNPQRSTVWXYZ0';
+const key = { pk: 'TENANT#alice', sk: `JOB#${jobId}` };
+const rejection = { index: 1, id: 'e-1', reason: 'specversion must be "1.0"' };
+const job: JobRecord = {
+  jobId,
+  tenant: 'alice',
+  source: 'api',
+  status: 'SUCCEEDED',
+  counts: { received: 3, accepted: 2, rejected: 1, duplicates: 0 },
+  errors: [rejection],
+  executionArn: 'arn:aws:states:us-east-1:000000000000:execution:ingest:' + jobId,
+  submission: { bucket: 'sluice-bucket', key: `submissions/alice/${jobId}.json` },
+  reportKey: `reports/alice/${jobId}/errors.json`,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:05.000Z',
+  finishedAt: '2026-01-01T00:00:05.000Z',
+};
+const view = {
+  jobId,
+  source: 'api',
+  status: 'SUCCEEDED',
+  counts: job.counts,
+  errors: [rejection],
+  executionArn: job.executionArn,
+  createdAt: job.createdAt,
+  updatedAt: job.updatedAt,
+  finishedAt: job.finishedAt,
+};
+
+const get = (routeKey: string, options: ApiEventOptions = {}) =>
+  handler(apiEvent(routeKey, options), lambdaContext).then(parsed);
+
+beforeEach(() => {
+  ddb.reset();
+  s3.reset();
+  ddb
+    .on(GetCommand)
+    .resolves({})
+    .on(GetCommand, { Key: key })
+    .resolves({ Item: { ...key, ...job } });
+});
+
+describe('GET /jobs/{jobId}', () => {
+  it("returns the caller's job as its public view", async () => {
+    const result = await get('GET /jobs/{jobId}', { pathParameters: { jobId } });
+    expect(result).toMatchObject({ status: 200, body: view });
+    expect(Object.keys(result.body).sort()).toEqual(Object.keys(view).sort());
+  });
+
+  it("answers 404 for another tenant's job or an unknown one", async () => {
+    const foreign = await get('GET /jobs/{jobId}', { tenant: 'bob', pathParameters: { jobId } });
+    expect(foreign.status).toBe(404);
+    expect(foreign.body.error.code).toBe('NotFound');
+    expect(ddb.commandCalls(GetCommand)[0]!.args[0].input.Key).toEqual({
+      pk: 'TENANT#bob',
+      sk: `JOB#${jobId}`,
+    });
+    expect((await get('GET /jobs/{jobId}', { pathParameters: { jobId: 'nope' } })).status).toBe(404);
+  });
+
+  it('answers 401 without a caller and 500 when the table fails', async () => {
+    expect((await get('GET /jobs/{jobId}', { tenant: null, pathParameters: { jobId } })).status).toBe(401);
+    ddb.on(GetCommand).rejects(new Error('throttled'));
+    const failed = await get('GET /jobs/{jobId}', { pathParameters: { jobId } });
+    expect(failed).toMatchObject({ status: 500, body: { error: { code: 'InternalError' } } });
+  });
+});
+
+describe('GET /jobs', () => {
+  it('lists newest first, 20 by default, with a cursor for the next page', async () => {
+    const lastKey = { pk: 'TENANT#alice', sk: `JOB#${jobId}` };
+    ddb.on(QueryCommand).resolves({ Items: [{ ...key, ...job }], LastEvaluatedKey: lastKey });
+    const result = await get('GET /jobs');
+    expect(result.status).toBe(200);
+    expect(result.body.items).toEqual([view]);
+    expect(result.body.nextCursor).toBe(encodeCursor(lastKey));
+    expect(ddb.commandCalls(QueryCommand)[0]!.args[0].input).toMatchObject({
+      Limit: 20,
+      ScanIndexForward: false,
+    });
+  });
+
+  it('passes the limit and cursor on and ends with a null cursor', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    const cursor = encodeCursor(key);
+    const result = await get('GET /jobs', { queryStringParameters: { limit: '5', cursor } });
+    expect(result.body).toEqual({ items: [], nextCursor: null });
+    expect(ddb.commandCalls(QueryCommand)[0]!.args[0].input).toMatchObject({
+      Limit: 5,
+      ExclusiveStartKey: key,
+    });
+  });
+
+  it.each([['0'], ['101'], ['ten']])('refuses limit=%s with 400 InvalidRequest', async (limit) => {
+    const result = await get('GET /jobs', { queryStringParameters: { limit } });
+    expect(result).toMatchObject({ status: 400, body: { error: { code: 'InvalidRequest' } } });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it("refuses a broken cursor or another tenant's with 400 InvalidCursor", async () => {
+    for (const cursor of ['%%%', encodeCursor({ pk: 'TENANT#bob', sk: 'JOB#x' })]) {
+      const result = await get('GET /jobs', { queryStringParameters: { cursor } });
+      expect(result).toMatchObject({ status: 400, body: { error: { code: 'InvalidCursor' } } });
+    }
+  });
+});
+
+describe('GET /jobs/{jobId}/errors', () => {
+  it('returns the full report of a finished job from S3', async () => {
+    const report = [rejection, { index: 7, id: null, reason: 'source is required' }];
+    s3.on(GetObjectCommand).resolves({
+      Body: { transformToString: async () => JSON.stringify(report) } as never,
+    });
+    const result = await get('GET /jobs/{jobId}/errors', { pathParameters: { jobId } });
+    expect(result).toMatchObject({ status: 200, body: { jobId, items: report } });
+    expect(s3.commandCalls(GetObjectCommand)[0]!.args[0].input).toEqual({
+      Bucket: 'sluice-bucket',
+      Key: `reports/alice/${jobId}/errors.json`,
+    });
+  });
+
+  it('answers 500 when a finished job has lost its report', async () => {
+    s3.on(GetObjectCommand).rejects(Object.assign(new Error('missing'), { name: 'NoSuchKey' }));
+    const result = await get('GET /jobs/{jobId}/errors', { pathParameters: { jobId } });
+    expect(result).toMatchObject({ status: 500, body: { error: { code: 'InternalError' } } });
+  });
+
+  it('returns the rejections recorded so far while the job has no report', async () => {
+    const { reportKey: _none, ...running } = { ...job, status: 'RUNNING' };
+    ddb.on(GetCommand, { Key: key }).resolves({ Item: { ...key, ...running } });
+    const result = await get('GET /jobs/{jobId}/errors', { pathParameters: { jobId } });
+    expect(result.body).toEqual({ jobId, items: [rejection] });
+    expect(s3.calls()).toHaveLength(0);
+  });
+
+  it("answers 404 for another tenant's job", async () => {
+    const result = await get('GET /jobs/{jobId}/errors', { tenant: 'bob', pathParameters: { jobId } });
+    expect(result.status).toBe(404);
+    expect(s3.calls()).toHaveLength(0);
+  });
+});

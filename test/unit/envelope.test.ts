@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { checkEnvelope, eventKey, parseEventLine, sortTime } from '../../shared/cloudevents/envelope';
+import type { CloudEvent } from '../../shared/cloudevents/types';
+
+const limits = { maxEventBytes: 262144 };
+const minimal = { specversion: '1.0', id: 'e-1', source: 'https://example.com/src', type: 'com.example.t' };
+
+const reasonFor = (candidate: unknown) => {
+  const result = checkEnvelope(candidate, limits);
+  return result.ok ? null : result.reason;
+};
+
+describe('checkEnvelope accepts', () => {
+  it('a minimal event, keeping it and its key order exactly as sent', () => {
+    const sent = {
+      type: 'com.example.t',
+      id: 'e-1',
+      specversion: '1.0',
+      source: '/s',
+      myext: 'x',
+      data: { b: 1, a: 2 },
+    };
+    const result = checkEnvelope(sent, limits);
+    expect(result).toEqual({ ok: true, event: sent, serialized: JSON.stringify(sent) });
+  });
+
+  it.each([
+    ['a relative source', { source: '#fragment' }],
+    ['a URN source', { source: 'urn:event:from:myapi' }],
+    ['null optional attributes', { time: null, subject: null, datacontenttype: null, dataschema: null }],
+    [
+      'every optional core attribute',
+      {
+        time: '2018-04-05T17:31:00Z',
+        subject: 's',
+        datacontenttype: 'text/plain',
+        dataschema: 'https://x.io/s',
+      },
+    ],
+    ['data_base64', { data_base64: 'TWE=' }],
+    ['data: null next to data_base64', { data: null, data_base64: '' }],
+    ['typed extensions', { extint: -2147483648, extbool: false, extstr: '', extnull: null }],
+    ['a long extension name (only a SHOULD)', { averyveryverylongextensionname: 1 }],
+  ])('%s', (_label, extra) => {
+    expect(reasonFor({ ...minimal, ...extra })).toBeNull();
+  });
+});
+
+describe('checkEnvelope rejects, naming the attribute', () => {
+  it.each([
+    ['event: must be a JSON object', 'not an object'],
+    ['event: must be a JSON object', null],
+    ['event: must be a JSON object', [minimal]],
+    ['specversion: required', { ...minimal, specversion: undefined }],
+    ['specversion: required', { ...minimal, specversion: null }],
+    ['specversion: must be "1.0"', { ...minimal, specversion: '0.3' }],
+    ['specversion: must be "1.0"', { ...minimal, specversion: 1 }],
+    ['id: required', { ...minimal, id: undefined }],
+    ['id: must be a non-empty string', { ...minimal, id: '' }],
+    ['id: must be a non-empty string', { ...minimal, id: 7 }],
+    ['source: required', { ...minimal, source: undefined }],
+    ['source: must be a non-empty URI-reference', { ...minimal, source: '' }],
+    ['source: must be a non-empty URI-reference', { ...minimal, source: 'has space' }],
+    ['source: must be a non-empty URI-reference', { ...minimal, source: 42 }],
+    ['type: required', { ...minimal, type: undefined }],
+    ['type: must be a non-empty string', { ...minimal, type: '' }],
+    ['type: must be a non-empty string', { ...minimal, type: ['t'] }],
+    ['datacontenttype: must be a string (RFC 2046 media type)', { ...minimal, datacontenttype: 'json' }],
+    ['datacontenttype: must be a string (RFC 2046 media type)', { ...minimal, datacontenttype: 5 }],
+    ['dataschema: must be an absolute URI', { ...minimal, dataschema: '/relative/schema' }],
+    ['dataschema: must be an absolute URI', { ...minimal, dataschema: '' }],
+    ['subject: must be a non-empty string', { ...minimal, subject: '' }],
+    ['subject: must be a non-empty string', { ...minimal, subject: 3 }],
+    ['time: must be an RFC 3339 timestamp with seconds', { ...minimal, time: 'yesterday' }],
+    ['time: must be an RFC 3339 timestamp with seconds', { ...minimal, time: 1712345678 }],
+    ['data: data and data_base64 are mutually exclusive', { ...minimal, data: 'x', data_base64: 'eA==' }],
+    ['data_base64: must be base64', { ...minimal, data_base64: 'not base64!' }],
+    ['data_base64: must be base64', { ...minimal, data_base64: 'TWE' }],
+    ['data_base64: must be base64', { ...minimal, data_base64: { b: 1 } }],
+    ['MyExt: extension attribute names must be lowercase a-z0-9', { ...minimal, MyExt: 'x' }],
+    ['my_ext: extension attribute names must be lowercase a-z0-9', { ...minimal, my_ext: 'x' }],
+    [
+      'myext: extension attribute values must be a string, a boolean or a 32-bit integer',
+      { ...minimal, myext: 1.5 },
+    ],
+    [
+      'myext: extension attribute values must be a string, a boolean or a 32-bit integer',
+      { ...minimal, myext: 2 ** 31 },
+    ],
+    [
+      'myext: extension attribute values must be a string, a boolean or a 32-bit integer',
+      { ...minimal, myext: { a: 1 } },
+    ],
+    [
+      'myext: extension attribute values must be a string, a boolean or a 32-bit integer',
+      { ...minimal, myext: [1] },
+    ],
+  ])('%s', (reason, candidate) => {
+    expect(reasonFor(candidate)).toBe(reason);
+  });
+
+  it('reports the id when it is a string, else null', () => {
+    expect(checkEnvelope({ ...minimal, specversion: '0.3' }, limits)).toEqual({
+      ok: false,
+      id: 'e-1',
+      reason: 'specversion: must be "1.0"',
+    });
+    expect(checkEnvelope({ ...minimal, id: 25 }, limits)).toMatchObject({ ok: false, id: null });
+  });
+
+  it('an event over maxEventBytes serialized (UTF-8 bytes); exactly the limit is fine', () => {
+    const event = { ...minimal, data: 'é'.repeat(100) };
+    const bytes = Buffer.byteLength(JSON.stringify(event));
+    expect(checkEnvelope(event, { maxEventBytes: bytes }).ok).toBe(true);
+    expect(checkEnvelope(event, { maxEventBytes: bytes - 1 })).toEqual({
+      ok: false,
+      id: 'e-1',
+      reason: `event: larger than ${bytes - 1} bytes serialized`,
+    });
+  });
+});
+
+describe('parseEventLine', () => {
+  it('parses and checks one NDJSON line', () => {
+    expect(parseEventLine(JSON.stringify(minimal), limits)).toMatchObject({ ok: true, event: minimal });
+    expect(parseEventLine('{"specversion":"1.0"}', limits)).toMatchObject({
+      ok: false,
+      reason: 'id: required',
+    });
+  });
+
+  it('a line that is not JSON is rejected with the parser message', () => {
+    const result = parseEventLine('{"id": "x",', limits);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.reason).toMatch(/^event: not valid JSON \(.+\)$/);
+    expect(!result.ok && result.id).toBeNull();
+  });
+});
+
+describe('eventKey and sortTime', () => {
+  it('encodes source and id so # never splits the key', () => {
+    expect(eventKey('t1', 'https://x.io/a#b', 'id#1 2')).toEqual({
+      pk: 'EVENT#t1#https%3A%2F%2Fx.io%2Fa%23b#id%231%202',
+      sk: 'EVENT',
+    });
+    expect(eventKey('t1', 'a#b', 'c')).not.toEqual(eventKey('t1', 'a', 'b#c'));
+  });
+
+  it('sorts by time in UTC with milliseconds, else by ingestion time', () => {
+    const event = minimal as CloudEvent;
+    expect(sortTime({ ...event, time: '2018-04-05T18:31:00.5+01:00' }, '2024-01-01T00:00:00.000Z')).toBe(
+      '2018-04-05T17:31:00.500Z',
+    );
+    expect(sortTime(event, '2024-01-01T00:00:00Z')).toBe('2024-01-01T00:00:00.000Z');
+    expect(sortTime({ ...event, time: null }, '2024-01-01T00:00:00.000Z')).toBe('2024-01-01T00:00:00.000Z');
+  });
+});

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import type { CloudEvent } from '../../shared/cloudevents/types';
+import { checkEventData, compileSchema, type DataValidator } from '../../shared/schemas/validator';
+
+const payment = {
+  type: 'object',
+  required: ['amount'],
+  properties: { amount: { type: 'number', minimum: 0 }, email: { type: 'string', format: 'email' } },
+};
+
+function compiled(schema: unknown): DataValidator {
+  const result = compileSchema(schema);
+  if (!result.ok) throw new Error(result.message);
+  return result.validate;
+}
+
+describe('compileSchema', () => {
+  it('no $schema means draft 2020-12', () => {
+    expect(compileSchema(payment)).toMatchObject({ ok: true, dialect: '2020-12' });
+  });
+
+  it('2020-12 keywords work when named', () => {
+    const result = compileSchema({
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      prefixItems: [{ type: 'string' }],
+      items: false,
+    });
+    expect(result).toMatchObject({ ok: true, dialect: '2020-12' });
+    const validate = compiled({ prefixItems: [{ type: 'string' }], items: false });
+    expect(validate(['a'])).toBeNull();
+    expect(validate(['a', 1])).toBe('data: must NOT have more than 1 items (at /)');
+  });
+
+  it.each([
+    'http://json-schema.org/draft-07/schema#',
+    'http://json-schema.org/draft-07/schema',
+    'https://json-schema.org/draft-07/schema#',
+  ])('draft-07 as %s', ($schema) => {
+    const result = compileSchema({ $schema, items: [{ type: 'string' }], additionalItems: false });
+    expect(result).toMatchObject({ ok: true, dialect: 'draft-07' });
+    expect(result.ok && result.validate(['a', 'b'])).toBe('data: must NOT have more than 1 items (at /)');
+  });
+
+  it.each([
+    ['another draft', { $schema: 'http://json-schema.org/draft-04/schema#' }, /unsupported \$schema/],
+    ['a non-string $schema', { $schema: 7 }, /unsupported \$schema/],
+    ['not an object', [payment], /must be a JSON object/],
+    [
+      'a broken keyword',
+      { type: 'object', properties: { a: { type: 12 } } },
+      /^schema is invalid: data\/properties\/a\/type/,
+    ],
+    [
+      'a remote $ref',
+      { $ref: 'https://example.com/schemas/a.json' },
+      /can't resolve reference https:\/\/example.com/,
+    ],
+  ])('ok:false with the compiler message for %s', (_label, schema, message) => {
+    const result = compileSchema(schema);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.message).toMatch(message);
+  });
+
+  it('ignores unknown keywords instead of failing', () => {
+    expect(compileSchema({ ...payment, 'x-owner': 'billing' }).ok).toBe(true);
+  });
+
+  it("keeps tenants' schemas apart: the same $id compiles twice and cannot be referenced later", () => {
+    const first = compiled({
+      $id: 'https://x.io/a',
+      $defs: { n: { $id: 'https://x.io/n', type: 'number' } },
+      properties: { v: { $ref: 'https://x.io/n' } },
+    });
+    expect(compileSchema({ $id: 'https://x.io/a', type: 'string' }).ok).toBe(true);
+    expect(compileSchema({ $ref: 'https://x.io/n' }).ok).toBe(false);
+    expect(first({ v: 'x' })).toBe('data: must be number (at /v)');
+  });
+});
+
+describe('data validation', () => {
+  const validate = compiled(payment);
+
+  it('null for valid data, else the first ajv message and where', () => {
+    expect(validate({ amount: 5 })).toBeNull();
+    expect(validate({})).toBe("data: must have required property 'amount' (at /)");
+    expect(validate({ amount: -1 })).toBe('data: must be >= 0 (at /amount)');
+    expect(validate({ amount: 1, email: 'nope' })).toBe('data: must match format "email" (at /email)');
+  });
+});
+
+describe('checkEventData', () => {
+  const validate = compiled(payment);
+  const base = { specversion: '1.0', id: '1', source: '/s', type: 'payment' } as CloudEvent;
+
+  it('validates JSON data (no datacontenttype, application/json or +json)', () => {
+    expect(checkEventData({ ...base, data: { amount: 1 } }, validate)).toBeNull();
+    expect(
+      checkEventData(
+        { ...base, datacontenttype: 'application/json; charset=utf-8', data: { amount: 1 } },
+        validate,
+      ),
+    ).toBeNull();
+    expect(checkEventData({ ...base, datacontenttype: 'application/vnd.pay+json', data: {} }, validate)).toBe(
+      "data: must have required property 'amount' (at /)",
+    );
+  });
+
+  it('fails non-JSON data', () => {
+    expect(checkEventData({ ...base, data_base64: 'TWE=' }, validate)).toBe(
+      'data: schema requires JSON data, got base64',
+    );
+    expect(
+      checkEventData({ ...base, datacontenttype: 'application/octet-stream', data_base64: 'TWE=' }, validate),
+    ).toBe('data: schema requires JSON data, got application/octet-stream');
+    expect(checkEventData({ ...base, datacontenttype: 'text/plain', data: 'amount=1' }, validate)).toBe(
+      'data: schema requires JSON data, got text/plain',
+    );
+  });
+
+  it('fails an event without data; JSON null is data and is validated', () => {
+    expect(checkEventData(base, validate)).toBe('data: required by the schema for this type');
+    expect(checkEventData({ ...base, data: null }, validate)).toBe('data: must be object (at /)');
+  });
+});
