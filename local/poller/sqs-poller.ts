@@ -1,0 +1,130 @@
+/**
+ * The SQS event source mapping: a few pollers long-poll the queue, gather a batch (up to `batchSize`, for at
+ * most the batching window), invoke the function with the Lambda SQS event and delete the messages it did not
+ * report in `batchItemFailures`. A failed invocation (error, timeout) deletes nothing: the messages come back
+ * after the visibility timeout and, after maxReceiveCount receives, the queue's redrive policy moves them to
+ * the dead-letter queue.
+ */
+import {
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  type Message,
+} from '@aws-sdk/client-sqs';
+import { localCredentials } from '../services/credentials';
+import { messagesToDelete, sqsEvent } from './sqs-event';
+
+export interface SqsPollerOptions {
+  sqsEndpoint: string;
+  region: string;
+  queueUrl: string;
+  queueArn: string;
+  batchSize: number;
+  maxBatchingWindowSeconds: number;
+  visibilityTimeoutSeconds: number;
+  /** Concurrent pollers (each runs one batch at a time). */
+  pollers?: number;
+  invoke(event: unknown): Promise<unknown>;
+  log?: (line: string) => void;
+}
+
+export interface SqsPoller {
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+  });
+
+export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
+  const log = options.log ?? (() => undefined);
+  const sqs = new SQSClient({
+    endpoint: options.sqsEndpoint,
+    region: options.region,
+    credentials: localCredentials,
+  });
+  const abort = new AbortController();
+  const { signal } = abort;
+  // Polls shorter than the visibility timeout: a message must not come back within one poll.
+  const longPollSeconds = Math.max(0, Math.min(20, options.visibilityTimeoutSeconds - 1));
+
+  async function receive(max: number, waitSeconds: number): Promise<Message[]> {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: options.queueUrl,
+        MaxNumberOfMessages: max,
+        WaitTimeSeconds: waitSeconds,
+        AttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }),
+      { abortSignal: signal },
+    );
+    return Messages;
+  }
+
+  async function collectBatch(): Promise<Message[]> {
+    const batch = new Map<string, Message>();
+    const add = (messages: Message[]) =>
+      messages.forEach((message) => batch.set(message.MessageId!, message));
+    add(await receive(options.batchSize, longPollSeconds));
+    if (batch.size === 0) {
+      if (longPollSeconds === 0) await sleep(200, signal);
+      return [];
+    }
+    const windowEnds = Date.now() + options.maxBatchingWindowSeconds * 1000;
+    while (batch.size < options.batchSize && Date.now() < windowEnds && !signal.aborted) {
+      const more = await receive(options.batchSize - batch.size, 0);
+      if (more.length === 0) await sleep(Math.min(100, windowEnds - Date.now()), signal);
+      add(more);
+    }
+    return [...batch.values()];
+  }
+
+  async function deleteMessages(messages: Message[]): Promise<void> {
+    for (let i = 0; i < messages.length; i += 10) {
+      const entries = messages
+        .slice(i, i + 10)
+        .map((message, n) => ({ Id: String(n), ReceiptHandle: message.ReceiptHandle! }));
+      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: options.queueUrl, Entries: entries }));
+    }
+  }
+
+  async function poll(): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        const batch = await collectBatch();
+        if (batch.length === 0) continue;
+        let result: unknown;
+        try {
+          result = await options.invoke(sqsEvent(batch, options.queueArn, options.region));
+        } catch (error) {
+          log(
+            `[sqs-poller] batch of ${batch.length} failed, messages return after the visibility timeout: ${String(error)}`,
+          );
+          continue;
+        }
+        await deleteMessages(messagesToDelete(batch, result));
+      } catch (error) {
+        if (signal.aborted) return;
+        log(`[sqs-poller] ${String(error)}`);
+        await sleep(1_000, signal);
+      }
+    }
+  }
+
+  const running = Array.from({ length: options.pollers ?? 3 }, () => poll());
+  return {
+    async stop() {
+      abort.abort();
+      await Promise.all(running);
+      sqs.destroy();
+    },
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * Cognito: cognito-local as a child process (HOST/PORT env, data under <dir>/.cognito), with the user pool and
+ * app client created on first start and their ids kept in <dir>/pool.json for the next starts. Tokens are
+ * signed with cognito-local's key; the issuer is http://127.0.0.1:<port>/<userPoolId>.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { stripVTControlCharacters } from 'node:util';
+import {
+  CognitoIdentityProviderClient,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+  DescribeUserPoolClientCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { freePort, host } from './network';
+import { localCredentials } from './credentials';
+
+export interface CognitoService {
+  endpoint: string;
+  userPoolId: string;
+  userPoolClientId: string;
+  issuer: string;
+  jwksUri: string;
+  stop(): Promise<void>;
+}
+
+const startScript = createRequire(import.meta.url).resolve('cognito-local/lib/bin/start.js');
+
+/** Runs cognito-local, exiting by itself when its parent goes away (its stdin closes). */
+const watchdog =
+  "process.stdin.on('close', () => process.exit(0)); process.stdin.resume(); require(process.argv[1]);";
+
+export async function startCognito(opts: {
+  dir: string;
+  port: { port: number; fixed: boolean };
+  region: string;
+  log: (line: string) => void;
+}): Promise<CognitoService> {
+  mkdirSync(opts.dir, { recursive: true });
+  const port = await freePort(opts.port);
+  const endpoint = `http://${host}:${port}`;
+  const child = spawn(process.execPath, ['-e', watchdog, startScript], {
+    cwd: opts.dir,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOST: host,
+      PORT: String(port),
+      AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
+      NODE_NO_WARNINGS: '1',
+    },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  for (const stream of [child.stdout!, child.stderr!]) {
+    createInterface({ input: stream }).on('line', (line) =>
+      opts.log(`[cognito] ${stripVTControlCharacters(line)}`),
+    );
+  }
+  const stop = () => stopChild(child);
+  try {
+    await waitForHealth(endpoint, child);
+    const pool = await ensurePool(endpoint, opts.region, join(opts.dir, 'pool.json'));
+    const issuer = `${endpoint}/${pool.userPoolId}`;
+    return { endpoint, ...pool, issuer, jwksUri: `${issuer}/.well-known/jwks.json`, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function waitForHealth(endpoint: string, child: ChildProcess, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`cognito-local exited with code ${child.exitCode}`);
+    try {
+      if ((await fetch(`${endpoint}/health`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`cognito-local did not answer on ${endpoint} within ${timeoutMs} ms`);
+}
+
+/** Closing its stdin ends the child (see `watchdog`); SIGKILL if it does not go within 3 s. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  const closed = new Promise((resolve) => child.once('close', resolve));
+  if (child.exitCode === null && child.signalCode === null) {
+    child.stdin?.end();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+    await closed;
+    clearTimeout(timer);
+  } else if (child.stdout?.readable || child.stderr?.readable) {
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+  }
+}
+
+/** The user pool as cdk/constructs/auth.ts defines it: email sign-in, its password policy, a public client. */
+async function ensurePool(endpoint: string, region: string, file: string) {
+  const client = new CognitoIdentityProviderClient({ endpoint, region, credentials: localCredentials });
+  try {
+    if (existsSync(file)) {
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as {
+        userPoolId: string;
+        userPoolClientId: string;
+      };
+      try {
+        await client.send(
+          new DescribeUserPoolClientCommand({
+            UserPoolId: saved.userPoolId,
+            ClientId: saved.userPoolClientId,
+          }),
+        );
+        return saved;
+      } catch {
+        // the pool is gone (its data was removed): make a new one
+      }
+    }
+    const pool = await client.send(
+      new CreateUserPoolCommand({
+        PoolName: 'sluice-users',
+        UsernameAttributes: ['email'],
+        AutoVerifiedAttributes: ['email'],
+        Policies: {
+          PasswordPolicy: {
+            MinimumLength: 12,
+            RequireLowercase: true,
+            RequireUppercase: true,
+            RequireNumbers: true,
+            RequireSymbols: true,
+          },
+        },
+      }),
+    );
+    const userPoolId = pool.UserPool!.Id!;
+    const appClient = await client.send(
+      new CreateUserPoolClientCommand({
+        UserPoolId: userPoolId,
+        ClientName: 'sluice-web',
+        GenerateSecret: false,
+        ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+        PreventUserExistenceErrors: 'ENABLED',
+      }),
+    );
+    const saved = { userPoolId, userPoolClientId: appClient.UserPoolClient!.ClientId! };
+    writeFileSync(file, JSON.stringify(saved, null, 2));
+    return saved;
+  } finally {
+    client.destroy();
+  }
+}
