@@ -3,12 +3,10 @@
  * app client created on first start and their ids kept in <dir>/pool.json for the next starts. Tokens are
  * signed with cognito-local's key; the issuer is http://127.0.0.1:<port>/<userPoolId>.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { stripVTControlCharacters } from 'node:util';
 import {
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
@@ -17,6 +15,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { freePort, host } from './network';
 import { localCredentials } from './credentials';
+import { spawnNodeChild, stopChild } from './child-process';
 
 export interface CognitoService {
   endpoint: string;
@@ -29,10 +28,6 @@ export interface CognitoService {
 
 const startScript = createRequire(import.meta.url).resolve('cognito-local/lib/bin/start.js');
 
-/** Runs cognito-local, exiting by itself when its parent goes away (its stdin closes). */
-const watchdog =
-  "process.stdin.on('close', () => process.exit(0)); process.stdin.resume(); require(process.argv[1]);";
-
 export async function startCognito(opts: {
   dir: string;
   port: { port: number; fixed: boolean };
@@ -42,22 +37,14 @@ export async function startCognito(opts: {
   mkdirSync(opts.dir, { recursive: true });
   const port = await freePort(opts.port);
   const endpoint = `http://${host}:${port}`;
-  const child = spawn(process.execPath, ['-e', watchdog, startScript], {
+  const child = spawnNodeChild({
+    script: 'require(process.argv[1]);',
+    args: [startScript],
     cwd: opts.dir,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOST: host,
-      PORT: String(port),
-      AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
-      NODE_NO_WARNINGS: '1',
-    },
-    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { HOST: host, PORT: String(port), AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1' },
+    label: 'cognito',
+    log: opts.log,
   });
-  for (const stream of [child.stdout!, child.stderr!]) {
-    createInterface({ input: stream }).on('line', (line) =>
-      opts.log(`[cognito] ${stripVTControlCharacters(line)}`),
-    );
-  }
   const stop = () => stopChild(child);
   try {
     await waitForHealth(endpoint, child);
@@ -85,18 +72,6 @@ async function waitForHealth(endpoint: string, child: ChildProcess, timeoutMs = 
 }
 
 /** Closing its stdin ends the child (see `watchdog`); SIGKILL if it does not go within 3 s. */
-async function stopChild(child: ChildProcess): Promise<void> {
-  const closed = new Promise((resolve) => child.once('close', resolve));
-  if (child.exitCode === null && child.signalCode === null) {
-    child.stdin?.end();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
-    await closed;
-    clearTimeout(timer);
-  } else if (child.stdout?.readable || child.stderr?.readable) {
-    child.stdout?.destroy();
-    child.stderr?.destroy();
-  }
-}
 
 /** The user pool as cdk/constructs/auth.ts defines it: email sign-in, its password policy, a public client. */
 async function ensurePool(endpoint: string, region: string, file: string) {

@@ -1,9 +1,12 @@
 /**
  * DynamoDB: dynalite (the DynamoDB JSON protocol over LevelDB) persisted under <dataDir>/dynamodb, with the
- * one table declared in wiring.table created on first start (PAY_PER_REQUEST, as in the stack).
+ * one table declared in wiring.table created on first start (PAY_PER_REQUEST, as in the stack). It runs in a
+ * child process: every write goes through it, and on a two-core machine it should not share an event loop with
+ * the gateway, the poller and the Step Functions engine.
  */
 import { mkdirSync } from 'node:fs';
-import dynalite from 'dynalite';
+import { createRequire } from 'node:module';
+import type { ChildProcess } from 'node:child_process';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -12,7 +15,8 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { table } from '../../cdk/wiring';
-import { closeServer, host, listen } from './network';
+import { freePort, host } from './network';
+import { spawnNodeChild, stopChild } from './child-process';
 import { localCredentials } from './credentials';
 
 export interface DynamoDbService {
@@ -25,21 +29,55 @@ export async function startDynamoDb(opts: {
   port: { port: number; fixed: boolean };
   region: string;
   tableName: string;
+  log?: (line: string) => void;
 }): Promise<DynamoDbService> {
   mkdirSync(opts.dir, { recursive: true });
-  const server = dynalite({ path: opts.dir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const port = await listen(server, opts.port);
+  const port = await freePort(opts.port);
   const endpoint = `http://${host}:${port}`;
+  const child = spawnNodeChild({
+    script: dynaliteScript,
+    args: [dynaliteModule, opts.dir, String(port), host],
+    cwd: opts.dir,
+    env: {},
+    label: 'dynamodb',
+    log: opts.log ?? (() => {}),
+  });
+  const stop = () => stopChild(child);
   const client = new DynamoDBClient({ endpoint, region: opts.region, credentials: localCredentials });
   try {
+    await waitForReady(child);
     await ensureTable(client, opts.tableName);
   } catch (error) {
-    await closeServer(server);
+    await stop();
     throw error;
   } finally {
     client.destroy();
   }
-  return { endpoint, stop: () => closeServer(server) };
+  return { endpoint, stop };
+}
+
+const dynaliteModule = createRequire(import.meta.url).resolve('dynalite');
+
+const dynaliteScript = `
+const [module, path, port, host] = process.argv.slice(1);
+require(module)({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 })
+  .listen(Number(port), host, () => process.stdout.write('dynalite ready\\n'));
+`;
+
+function waitForReady(child: ChildProcess, timeoutMs = 15_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('dynalite did not start in time')), timeoutMs);
+    child.stdout!.on('data', (data: Buffer) => {
+      if (data.toString().includes('dynalite ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`dynalite exited with code ${code}`));
+    });
+  });
 }
 
 async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
