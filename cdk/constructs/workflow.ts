@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { type FunctionName, executionEnded, workflow } from '../wiring';
+import { logRetention, repoRoot } from './defaults';
+import { wildcard } from './nag';
+
+export interface WorkflowProps {
+  functions: Record<FunctionName, lambda.IFunction>;
+}
+
+/** The workflow document exactly as stored in the repository. */
+export const readDefinition = (): string =>
+  readFileSync(path.join(repoRoot, workflow.definitionFile), 'utf8');
+
+/**
+ * The ingest state machine, built from the ASL file with only its `${Placeholder}`s substituted by
+ * CloudFormation (so the console shows the file), and the rule that reports executions that ended abnormally.
+ */
+export class Workflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+
+  constructor(scope: Construct, id: string, props: WorkflowProps) {
+    super(scope, id);
+    const taskFunctions = Object.entries(workflow.functionPlaceholders).map(
+      ([placeholder, name]) => [placeholder, props.functions[name]] as const,
+    );
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      definitionBody: sfn.DefinitionBody.fromString(readDefinition()),
+      definitionSubstitutions: Object.fromEntries(taskFunctions.map(([key, fn]) => [key, fn.functionArn])),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      tracingEnabled: true,
+      logs: {
+        destination: new logs.LogGroup(this, 'Logs', { retention: logRetention }),
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: true,
+      },
+    });
+    for (const [, fn] of taskFunctions) fn.grantInvoke(this.stateMachine);
+    NagSuppressions.addResourceSuppressions(
+      this.stateMachine.role,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'CloudWatch Logs delivery and X-Ray APIs only accept Resource "*"; lambda:InvokeFunction covers the task functions\' versions (ARN:*), as grantInvoke does.',
+          appliesTo: [wildcard.anyResource, ...taskFunctions.map(([, fn]) => wildcard.versionsOf(fn))],
+        },
+      ],
+      true,
+    );
+
+    new events.Rule(this, 'ExecutionEnded', {
+      description: `Sluice: ${workflow.name} executions that ended ${executionEnded.statuses.join(', ')}`,
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          status: [...executionEnded.statuses],
+          stateMachineArn: [this.stateMachine.stateMachineArn],
+        },
+      },
+      targets: [new targets.LambdaFunction(props.functions[executionEnded.consumer])],
+    });
+  }
+}

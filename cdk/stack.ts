@@ -1,0 +1,94 @@
+import { CfnOutput, Lazy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct, Node } from 'constructs';
+import { Api } from './constructs/api';
+import { Auth } from './constructs/auth';
+import { Cdn } from './constructs/cdn';
+import { PipelineFunctions } from './constructs/functions';
+import { IngestQueue } from './constructs/ingest-queue';
+import { Monitoring } from './constructs/monitoring';
+import { SigningKey } from './constructs/signing-key';
+import { Storage } from './constructs/storage';
+import { Workflow } from './constructs/workflow';
+import { type RefName, type Settings, defaultSettings, ingestQueue, resolveSettings } from './wiring';
+
+/** The settings of this deployment: the wiring's defaults overridden by context keys `sluice:<setting>`. */
+export function settingsFromContext(node: Node): Settings {
+  const names = Object.keys(defaultSettings) as (keyof Settings)[];
+  return resolveSettings(
+    Object.fromEntries(
+      names.map((name) => [name, node.tryGetContext(`sluice:${name}`) as string | undefined]),
+    ),
+  );
+}
+
+/** Sluice on AWS: every function, route, grant and trigger comes from cdk/wiring.ts. */
+export class SluiceStack extends Stack {
+  readonly settings: Settings;
+  /** What the wiring's resource references resolve to in this stack (tokens). */
+  readonly refs: Record<RefName, string>;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    this.settings = settingsFromContext(this.node);
+
+    const storage = new Storage(this, 'Storage');
+    const auth = new Auth(this, 'Auth');
+    const signingKey = new SigningKey(this, 'SigningKey');
+    const cdn = new Cdn(this, 'Cdn', {
+      bucket: storage.bucket,
+      logsBucket: storage.logsBucket,
+      keyGroup: signingKey.keyGroup,
+    });
+    const ingest = new IngestQueue(this, 'Ingest', { bucket: storage.bucket });
+
+    // The starter needs the state machine's ARN and the state machine needs the task functions' ARNs: the
+    // functions are created first and the ARN is filled in once the workflow exists.
+    this.refs = {
+      tableName: storage.table.tableName,
+      bucketName: storage.bucket.bucketName,
+      queueUrl: ingest.queue.queueUrl,
+      stateMachineArn: Lazy.string({ produce: () => workflow.stateMachine.stateMachineArn }),
+      cdnUrl: cdn.url,
+      signingKeySecretArn: signingKey.secret.secretArn,
+      signingKeyPairId: signingKey.publicKey.publicKeyId,
+      maxReceiveCount: String(ingestQueue.maxReceiveCount),
+    };
+    const functions = new PipelineFunctions(this, 'Functions', { refs: this.refs, settings: this.settings });
+    const workflow = new Workflow(this, 'Workflow', { functions: functions.byName });
+    functions.grantAccess({
+      table: storage.table,
+      bucket: storage.bucket,
+      queue: ingest.queue,
+      stateMachine: workflow.stateMachine,
+      signingKey: signingKey.secret,
+    });
+    ingest.addConsumer(functions.byName[ingestQueue.consumer]);
+
+    const api = new Api(this, 'Api', {
+      functions: functions.byName,
+      issuer: auth.issuer,
+      audience: [auth.client.userPoolClientId],
+      webOrigin: cdn.url,
+    });
+    new Monitoring(this, 'Monitoring', {
+      httpApi: api.httpApi,
+      queue: ingest.queue,
+      deadLetterQueue: ingest.deadLetterQueue,
+      stateMachine: workflow.stateMachine,
+      functions: functions.byName,
+    });
+
+    const outputs: Record<string, string> = {
+      ApiUrl: api.url,
+      CdnUrl: cdn.url,
+      UserPoolId: auth.userPool.userPoolId,
+      UserPoolClientId: auth.client.userPoolClientId,
+      StateMachineArn: workflow.stateMachine.stateMachineArn,
+      QueueUrl: ingest.queue.queueUrl,
+      DeadLetterQueueUrl: ingest.deadLetterQueue.queueUrl,
+      TableName: storage.table.tableName,
+      BucketName: storage.bucket.bucketName,
+    };
+    for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
+  }
+}
