@@ -33,6 +33,7 @@ import {
   type RefName,
   type Settings,
 } from '../cdk/wiring';
+import { startConsole } from './console/server';
 import { startCdn } from './edge/cdn';
 import { publishWebApp } from './edge/web-app';
 import { createJwtAuthorizer } from './gateway/authorizer';
@@ -69,6 +70,8 @@ export interface Endpoints {
   sqsEndpoint: string;
   dynamodbEndpoint: string;
   secretsManagerEndpoint: string;
+  /** The local executions console (Step Functions executions: graph, history, stop). */
+  consoleUrl: string;
 }
 
 export interface LocalCloud {
@@ -123,6 +126,7 @@ function previousPorts(file: string): Partial<Record<PortName, number>> {
       sqs: portOf(endpoints.sqsEndpoint),
       dynamodb: portOf(endpoints.dynamodbEndpoint),
       secretsManager: portOf(endpoints.secretsManagerEndpoint),
+      console: portOf(endpoints.consoleUrl),
     };
   } catch {
     return {};
@@ -307,6 +311,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     stops.push(api.stop);
 
+    const executionsConsole = await startConsole({
+      port: ports.console,
+      sfnEndpoint: sfn.endpoint,
+      cdnUrl: cdn.url,
+      log,
+    });
+    stops.push(executionsConsole.stop);
+
     const poller = startSqsPoller({
       sqsEndpoint: sqs.endpoint,
       region,
@@ -336,6 +348,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       sqsEndpoint: sqs.endpoint,
       dynamodbEndpoint: dynamodb.endpoint,
       secretsManagerEndpoint: secrets.endpoint,
+      consoleUrl: executionsConsole.url,
     };
     await publishWebApp({
       s3Endpoint: s3.endpoint,
@@ -349,6 +362,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         userPoolId: cognito.userPoolId,
         userPoolClientId: cognito.userPoolClientId,
         cognitoEndpoint: cognito.endpoint,
+        consoleUrl: executionsConsole.url,
       },
     });
     await Promise.all(
@@ -361,6 +375,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         sqs.endpoint,
         dynamodb.endpoint,
         secrets.endpoint,
+        executionsConsole.url,
       ].map(probe),
     );
     writeFileSync(endpointsFile, `${JSON.stringify(endpoints, null, 2)}\n`);

@@ -29,6 +29,7 @@ function banner(e: Endpoints): string {
     row('Web app / CDN', e.cdnUrl, 'CloudFront: web app, signed-URL uploads'),
     row('Cognito', e.cognitoEndpoint, `user pool ${e.userPoolId}, app client ${e.userPoolClientId}`),
     row('Step Functions', e.sfnEndpoint, e.stateMachineArn),
+    row('Console', e.consoleUrl, 'executions: graph, event history, stop (local only)'),
     row('S3', e.s3Endpoint, `bucket ${e.bucketName}`),
     row(
       'SQS',

@@ -12,6 +12,7 @@ export const portOffsets = {
   sqs: 5,
   dynamodb: 6,
   secretsManager: 7,
+  console: 8,
 } as const;
 
 export type PortName = keyof typeof portOffsets;
