@@ -44,7 +44,12 @@ async function bareServerFloor(): Promise<autocannon.Result> {
 async function directCallsFloor(bench: BenchCloud): Promise<{ rps: number; p50: number; p99: number }> {
   const e = bench.cloud.endpoints;
   const common = { region: e.region, credentials: localCredentials };
-  const s3 = new S3Client({ ...common, endpoint: e.s3Endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  const s3 = new S3Client({
+    ...common,
+    endpoint: e.s3Endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({ ...common, endpoint: e.dynamodbEndpoint }));
   const sqs = new SQSClient({ ...common, endpoint: e.sqsEndpoint });
   // A queue of its own on the same emulator, so the floor's messages do not reach the starter.
@@ -57,7 +62,9 @@ async function directCallsFloor(bench: BenchCloud): Promise<{ rps: number; p50: 
       while (performance.now() < stopAt) {
         const started = performance.now();
         const jobId = newJobId();
-        await s3.send(new PutObjectCommand({ Bucket: e.bucketName, Key: `bench/${jobId}.json`, Body: `[${body}]` }));
+        await s3.send(
+          new PutObjectCommand({ Bucket: e.bucketName, Key: `bench/${jobId}.json`, Body: `[${body}]` }),
+        );
         await db.send(
           new PutCommand({
             TableName: e.tableName,
@@ -65,13 +72,16 @@ async function directCallsFloor(bench: BenchCloud): Promise<{ rps: number; p50: 
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         );
-        await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify({ kind: 'bench', jobId }) }));
+        await sqs.send(
+          new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify({ kind: 'bench', jobId }) }),
+        );
         latencies.push(performance.now() - started);
       }
     }),
   );
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
+  const at = (q: number) =>
+    Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
   return { rps: Math.round(latencies.length / seconds), p50: at(0.5), p99: at(0.99) };
 }
 
@@ -89,14 +99,18 @@ async function drain(bench: BenchCloud, accepted: number): Promise<void> {
       );
       for (const job of page.body.items) {
         if (job.status === 'SUCCEEDED') finished++;
-        else if (job.status === 'FAILED') (finished++, failed++);
-        else open++;
+        else if (job.status === 'FAILED') {
+          finished++;
+          failed++;
+        } else open++;
       }
       cursor = page.body.nextCursor;
     } while (cursor);
     if (open === 0 || performance.now() > deadline) {
       const secondsTaken = ((performance.now() - started) / 1000).toFixed(1);
-      console.log(`drain: ${finished}/${accepted} jobs finished ${secondsTaken} s after the load, ${failed} FAILED, ${open} not finished`);
+      console.log(
+        `drain: ${finished}/${accepted} jobs finished ${secondsTaken} s after the load, ${failed} FAILED, ${open} not finished`,
+      );
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -118,7 +132,9 @@ async function main(): Promise<void> {
     });
     const rps = Math.round(result.requests.average);
     console.log(row('Sluice POST /events', rps, 'req/s', direct.rps));
-    console.log(`       p50 ${result.latency.p50} ms  p99 ${result.latency.p99} ms  non-2xx ${result.non2xx}  errors ${result.errors}`);
+    console.log(
+      `       p50 ${result.latency.p50} ms  p99 ${result.latency.p99} ms  non-2xx ${result.non2xx}  errors ${result.errors}`,
+    );
     console.log('ratio = Sluice ÷ direct-calls floor (goal ≥ 0.5, p99 < 50 ms)');
     await drain(bench, result['2xx']);
   } finally {

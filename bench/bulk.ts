@@ -101,7 +101,11 @@ async function main(): Promise<void> {
     const floor = await floors(endpoints.dynamodbEndpoint, endpoints.region, floorCount);
     console.log(row(`floor: BatchWriteItem, 8 in flight (${floorCount})`, floor.batchRate, 'items/s'));
     console.log(
-      row(`floor: conditional PutItem, ${floor.conditional.concurrency} in flight`, floor.conditional.rate, 'items/s'),
+      row(
+        `floor: conditional PutItem, ${floor.conditional.concurrency} in flight`,
+        floor.conditional.rate,
+        'items/s',
+      ),
     );
     for (const size of sizes) {
       const body = Array.from({ length: size }, (_, i) => JSON.stringify(event({ data: { i } }))).join('\n');
@@ -115,7 +119,12 @@ async function main(): Promise<void> {
         throw new Error(`job ${job.jobId} ended ${job.status} with ${JSON.stringify(job.counts)}`);
       }
       console.log(
-        row(`pipeline: ${size} events, PUT → SUCCEEDED (${(ms / 1000).toFixed(1)} s)`, rate(size, ms), 'events/s', floor.conditional.rate),
+        row(
+          `pipeline: ${size} events, PUT → SUCCEEDED (${(ms / 1000).toFixed(1)} s)`,
+          rate(size, ms),
+          'events/s',
+          floor.conditional.rate,
+        ),
       );
     }
     console.log('ratio = pipeline ÷ conditional-PutItem floor (goal ≥ 0.7)');

@@ -35,7 +35,11 @@ export function row(label: string, value: number, unit: string, floor?: number):
 }
 
 /** Runs `task` over `items` with at most `concurrency` in flight. */
-export async function inFlight<T>(items: T[], concurrency: number, task: (item: T) => Promise<unknown>): Promise<void> {
+export async function inFlight<T>(
+  items: T[],
+  concurrency: number,
+  task: (item: T) => Promise<unknown>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, items.length) }, async () => {

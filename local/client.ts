@@ -65,6 +65,10 @@ export async function signUpAndIn(endpoints: ClientEndpoints, name = 'user'): Pr
   return { username, password, idToken, accessToken, sub: signUp.UserSub ?? '' };
 }
 
+/** Response bodies are untyped JSON; a caller that wants a type passes one. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed JSON of any shape, narrowed by callers
+export type Json = any;
+
 export interface ApiResponse<T = unknown> {
   status: number;
   headers: Headers;
@@ -77,7 +81,7 @@ export class Api {
     readonly token?: string,
   ) {}
 
-  async request<T = any>(
+  async request<T = Json>(
     method: string,
     path: string,
     init: { body?: string | Uint8Array; headers?: Record<string, string> } = {},
@@ -95,15 +99,18 @@ export class Api {
     return { status: response.status, headers: response.headers, body: body as T };
   }
 
-  get<T = any>(path: string) {
+  get<T = Json>(path: string) {
     return this.request<T>('GET', path);
   }
 
-  postJson<T = any>(path: string, value: unknown, contentType = 'application/json') {
-    return this.request<T>('POST', path, { body: JSON.stringify(value), headers: { 'content-type': contentType } });
+  postJson<T = Json>(path: string, value: unknown, contentType = 'application/json') {
+    return this.request<T>('POST', path, {
+      body: JSON.stringify(value),
+      headers: { 'content-type': contentType },
+    });
   }
 
-  putJson<T = any>(path: string, value: unknown) {
+  putJson<T = Json>(path: string, value: unknown) {
     return this.request<T>('PUT', path, {
       body: JSON.stringify(value),
       headers: { 'content-type': 'application/json' },
@@ -111,7 +118,7 @@ export class Api {
   }
 
   /** Polls GET /jobs/{jobId} until the job is SUCCEEDED or FAILED. */
-  async waitForJob(jobId: string, timeoutMs = 60_000): Promise<any> {
+  async waitForJob(jobId: string, timeoutMs = 60_000): Promise<Json> {
     const deadline = Date.now() + timeoutMs;
     let last: unknown;
     while (Date.now() < deadline) {
@@ -124,7 +131,7 @@ export class Api {
   }
 
   /** Polls until `predicate` holds for the job (e.g. it is RUNNING). */
-  async waitForJobState(jobId: string, predicate: (job: any) => boolean, timeoutMs = 30_000): Promise<any> {
+  async waitForJobState(jobId: string, predicate: (job: Json) => boolean, timeoutMs = 30_000): Promise<Json> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const { status, body } = await this.get(`/jobs/${jobId}`);

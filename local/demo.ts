@@ -46,7 +46,13 @@ async function main(): Promise<void> {
   const good = event();
   const posted = await api.postJson(
     '/events',
-    [good, event(), { ...event(), specversion: '0.3' }, event({ data: { orderId: 'x', amount: -5 } }), { ...good }],
+    [
+      good,
+      event(),
+      { ...event(), specversion: '0.3' },
+      event({ data: { orderId: 'x', amount: -5 } }),
+      { ...good },
+    ],
     'application/cloudevents-batch+json',
   );
   console.log(`  ${posted.status} ${JSON.stringify(posted.body)}`);

@@ -17,7 +17,11 @@ export interface TestCloud {
 }
 
 export async function startTestCloud(
-  options: { dataDir?: string; settings?: Record<string, string>; queue?: { visibilityTimeoutSeconds?: number } } = {},
+  options: {
+    dataDir?: string;
+    settings?: Record<string, string>;
+    queue?: { visibilityTimeoutSeconds?: number };
+  } = {},
 ): Promise<TestCloud> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'sluice-e2e-'));
   const cloud = await startLocalCloud({
@@ -37,4 +41,3 @@ export async function startTestCloud(
     },
   };
 }
-

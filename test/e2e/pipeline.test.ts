@@ -16,7 +16,15 @@ import {
   SFNClient,
 } from '@aws-sdk/client-sfn';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { Api, event, localCredentials, signUpAndIn, startTestCloud, type TestCloud, type TestUser } from './harness';
+import {
+  Api,
+  event,
+  localCredentials,
+  signUpAndIn,
+  startTestCloud,
+  type TestCloud,
+  type TestUser,
+} from './harness';
 
 let env: TestCloud;
 let alice: TestUser;
@@ -76,7 +84,10 @@ describe('CloudEvents content modes', () => {
     expect(sent.status).toBe(202);
     expect(sent.headers.get('location')).toBe(`/jobs/${sent.body.jobId}`);
     const job = await api.waitForJob(sent.body.jobId);
-    expect(job).toMatchObject({ status: 'SUCCEEDED', counts: { received: 1, accepted: 1, rejected: 0, duplicates: 0 } });
+    expect(job).toMatchObject({
+      status: 'SUCCEEDED',
+      counts: { received: 1, accepted: 1, rejected: 0, duplicates: 0 },
+    });
   });
 
   it('accepts batch mode and plain JSON arrays and objects', async () => {
@@ -98,10 +109,16 @@ describe('CloudEvents content modes', () => {
     expect(notJson.body.error.code).toBe('InvalidJson');
     expect((await api.postJson('/events', [], 'application/cloudevents-batch+json')).status).toBe(400);
     expect((await api.postJson('/events', 42)).status).toBe(400);
-    const xml = await api.request('POST', '/events', { body: '<x/>', headers: { 'content-type': 'text/xml' } });
+    const xml = await api.request('POST', '/events', {
+      body: '<x/>',
+      headers: { 'content-type': 'text/xml' },
+    });
     expect(xml.status).toBe(415);
     expect(xml.body.error).toMatchObject({ code: 'UnsupportedMediaType' });
-    const tooMany = await api.postJson('/events', Array.from({ length: 10_001 }, () => ({ id: 'x' })));
+    const tooMany = await api.postJson(
+      '/events',
+      Array.from({ length: 10_001 }, () => ({ id: 'x' })),
+    );
     expect(tooMany.status).toBe(413);
   });
 });
@@ -116,7 +133,10 @@ describe('validation, schemas and duplicates', () => {
       properties: { amount: { type: 'number', minimum: 0 } },
     };
     expect((await api.putJson(`/schemas/${type}`, schema)).status).toBe(200);
-    const broken = await api.putJson(`/schemas/${type}.broken`, { type: 'object', properties: { a: { type: 12 } } });
+    const broken = await api.putJson(`/schemas/${type}.broken`, {
+      type: 'object',
+      properties: { a: { type: 12 } },
+    });
     expect(broken.status).toBe(400);
     expect(broken.body.error.code).toBe('InvalidSchema');
 
@@ -147,7 +167,9 @@ describe('validation, schemas and duplicates', () => {
     const report = await api.get(`/jobs/${job.jobId}/errors`);
     expect(report.body.items).toHaveLength(4);
 
-    const fetched = await api.get(`/events/${encodeURIComponent(valid.id as string)}?source=${encodeURIComponent(valid.source as string)}`);
+    const fetched = await api.get(
+      `/events/${encodeURIComponent(valid.id as string)}?source=${encodeURIComponent(valid.source as string)}`,
+    );
     expect(fetched.status).toBe(200);
     expect(fetched.body).toEqual(valid);
   });
@@ -160,7 +182,9 @@ describe('validation, schemas and duplicates', () => {
     const page1 = await api.get(`/events?type=${type}&limit=2`);
     expect(page1.body.items.map((e: { id: string }) => e.id)).toEqual([events[2]!.id, events[1]!.id]);
     expect(page1.body.nextCursor).toEqual(expect.any(String));
-    const page2 = await api.get(`/events?type=${type}&limit=2&cursor=${encodeURIComponent(page1.body.nextCursor)}`);
+    const page2 = await api.get(
+      `/events?type=${type}&limit=2&cursor=${encodeURIComponent(page1.body.nextCursor)}`,
+    );
     expect(page2.body.items.map((e: { id: string }) => e.id)).toEqual([events[0]!.id]);
     expect(page2.body.nextCursor).toBeNull();
     const since = await api.get(`/events?type=${type}&since=2026-01-02T00:00:00Z`);
@@ -175,7 +199,10 @@ describe('uploads through the CDN', () => {
   async function upload(filename: string, body: Buffer) {
     const created = await api.postJson('/uploads', { filename });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ method: 'PUT', uploadUrl: expect.stringContaining(env.endpoints.cdnUrl) });
+    expect(created.body).toMatchObject({
+      method: 'PUT',
+      uploadUrl: expect.stringContaining(env.endpoints.cdnUrl),
+    });
     const pending = await api.get(`/jobs/${created.body.jobId}`);
     expect(pending.body.status).toBe('PENDING_UPLOAD');
     const put = await fetch(created.body.uploadUrl, { method: 'PUT', body });
@@ -229,7 +256,12 @@ describe('uploads through the CDN', () => {
     const keysDir = join(env.dataDir, 'keys');
     const privateKeyFile = readdirSync(keysDir).find((f) => f.includes('private'))!;
     const realKey = readFileSync(join(keysDir, privateKeyFile), 'utf8');
-    const expired = getSignedUrl({ url: unsigned, keyPairId, privateKey: realKey, dateLessThan: new Date(Date.now() - 60_000).toISOString() });
+    const expired = getSignedUrl({
+      url: unsigned,
+      keyPairId,
+      privateKey: realKey,
+      dateLessThan: new Date(Date.now() - 60_000).toISOString(),
+    });
     expect(await put(expired)).toBe(403);
 
     const { privateKey: foreign } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -259,13 +291,20 @@ describe('tenant isolation', () => {
     expect(bobJobs.body.items.map((j: { jobId: string }) => j.jobId)).not.toContain(sent.body.jobId);
     expect((await bobApi.get(`/events?type=${type}`)).body.items).toEqual([]);
     expect(
-      (await bobApi.get(`/events/${encodeURIComponent(mine.id as string)}?source=${encodeURIComponent(mine.source as string)}`)).status,
+      (
+        await bobApi.get(
+          `/events/${encodeURIComponent(mine.id as string)}?source=${encodeURIComponent(mine.source as string)}`,
+        )
+      ).status,
     ).toBe(404);
     expect((await bobApi.get(`/schemas/${type}`)).status).toBe(404);
 
     // The same event sent by another tenant is theirs, not a duplicate of Alice's.
     const bobSent = await bobApi.postJson('/events', [mine]);
-    expect((await bobApi.waitForJob(bobSent.body.jobId)).counts).toMatchObject({ accepted: 1, duplicates: 0 });
+    expect((await bobApi.waitForJob(bobSent.body.jobId)).counts).toMatchObject({
+      accepted: 1,
+      duplicates: 0,
+    });
   });
 });
 
@@ -276,8 +315,14 @@ describe('failures, retries and delivery', () => {
     const job = await api.waitForJob(sent.body.jobId);
     expect(job.status).toBe('SUCCEEDED');
     expect(job.counts.accepted).toBe(2);
-    const sfn = new SFNClient({ endpoint: env.endpoints.sfnEndpoint, region: env.endpoints.region, credentials: localCredentials });
-    const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn: job.executionArn, maxResults: 1000 }));
+    const sfn = new SFNClient({
+      endpoint: env.endpoints.sfnEndpoint,
+      region: env.endpoints.region,
+      credentials: localCredentials,
+    });
+    const history = await sfn.send(
+      new GetExecutionHistoryCommand({ executionArn: job.executionArn, maxResults: 1000 }),
+    );
     const types = history.events!.map((e) => e.type);
     expect(types).toContain('TaskFailed');
     expect(types.at(-1)).toBe('ExecutionSucceeded');
@@ -294,7 +339,11 @@ describe('failures, retries and delivery', () => {
     const job = await api.waitForJob(sent.body.jobId);
     expect(job.status).toBe('FAILED');
     expect(job.failure).toEqual({ error: 'ResultMismatch', cause: 'injected fatal failure' });
-    const sfn = new SFNClient({ endpoint: env.endpoints.sfnEndpoint, region: env.endpoints.region, credentials: localCredentials });
+    const sfn = new SFNClient({
+      endpoint: env.endpoints.sfnEndpoint,
+      region: env.endpoints.region,
+      credentials: localCredentials,
+    });
     const execution = await sfn.send(new DescribeExecutionCommand({ executionArn: job.executionArn }));
     expect(execution.status).toBe('FAILED');
     expect(execution.name).toBe(job.jobId);
@@ -304,7 +353,11 @@ describe('failures, retries and delivery', () => {
     const type = `com.example.twice.${Date.now()}`;
     const sent = await api.postJson('/events', [event({ type }), event({ type })]);
     const job = await api.waitForJob(sent.body.jobId);
-    const sqs = new SQSClient({ endpoint: env.endpoints.sqsEndpoint, region: env.endpoints.region, credentials: localCredentials });
+    const sqs = new SQSClient({
+      endpoint: env.endpoints.sqsEndpoint,
+      region: env.endpoints.region,
+      credentials: localCredentials,
+    });
     // Re-deliver the job's own message, as SQS may.
     const tenant = alice.sub;
     await sqs.send(
@@ -320,8 +373,14 @@ describe('failures, retries and delivery', () => {
       }),
     );
     await new Promise((resolve) => setTimeout(resolve, 2_000));
-    const sfn = new SFNClient({ endpoint: env.endpoints.sfnEndpoint, region: env.endpoints.region, credentials: localCredentials });
-    const executions = await sfn.send(new ListExecutionsCommand({ stateMachineArn: env.endpoints.stateMachineArn, maxResults: 1000 }));
+    const sfn = new SFNClient({
+      endpoint: env.endpoints.sfnEndpoint,
+      region: env.endpoints.region,
+      credentials: localCredentials,
+    });
+    const executions = await sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: env.endpoints.stateMachineArn, maxResults: 1000 }),
+    );
     expect(executions.executions!.filter((e) => e.name === job.jobId)).toHaveLength(1);
     expect((await api.get(`/events?type=${type}`)).body.items).toHaveLength(2);
     expect((await api.get(`/jobs/${job.jobId}`)).body.counts).toEqual(job.counts);
@@ -330,17 +389,33 @@ describe('failures, retries and delivery', () => {
   it('exposes the execution through the Step Functions API', async () => {
     const sent = await api.postJson('/events', [event()]);
     const job = await api.waitForJob(sent.body.jobId);
-    const sfn = new SFNClient({ endpoint: env.endpoints.sfnEndpoint, region: env.endpoints.region, credentials: localCredentials });
+    const sfn = new SFNClient({
+      endpoint: env.endpoints.sfnEndpoint,
+      region: env.endpoints.region,
+      credentials: localCredentials,
+    });
     const execution = await sfn.send(new DescribeExecutionCommand({ executionArn: job.executionArn }));
-    expect(execution).toMatchObject({ status: 'SUCCEEDED', name: job.jobId, stateMachineArn: env.endpoints.stateMachineArn });
+    expect(execution).toMatchObject({
+      status: 'SUCCEEDED',
+      name: job.jobId,
+      stateMachineArn: env.endpoints.stateMachineArn,
+    });
     const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn: job.executionArn }));
-    const entered = history.events!.filter((e) => e.type === 'TaskStateEntered').map((e) => e.stateEnteredEventDetails?.name);
+    const entered = history
+      .events!.filter((e) => e.type === 'TaskStateEntered')
+      .map((e) => e.stateEnteredEventDetails?.name);
     expect(entered).toEqual(['PrepareJob', 'IngestChunk', 'FinalizeJob']);
   });
 
   it('does not leave a message for an unknown state in the DLQ unnoticed', async () => {
-    const sqs = new SQSClient({ endpoint: env.endpoints.sqsEndpoint, region: env.endpoints.region, credentials: localCredentials });
-    const dlq = await sqs.send(new ReceiveMessageCommand({ QueueUrl: env.endpoints.deadLetterQueueUrl, WaitTimeSeconds: 0 }));
+    const sqs = new SQSClient({
+      endpoint: env.endpoints.sqsEndpoint,
+      region: env.endpoints.region,
+      credentials: localCredentials,
+    });
+    const dlq = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: env.endpoints.deadLetterQueueUrl, WaitTimeSeconds: 0 }),
+    );
     expect(dlq.Messages ?? []).toEqual([]);
   });
 });

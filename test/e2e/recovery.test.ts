@@ -19,7 +19,11 @@ describe('recovery', () => {
     const api = new Api(env.endpoints.apiUrl, user.idToken);
     // A job waiting for its file, and a malformed message about it (no bucket or key): it can never start.
     const upload = await api.postJson('/uploads', { filename: 'never.ndjson' });
-    const sqs = new SQSClient({ endpoint: env.endpoints.sqsEndpoint, region: env.endpoints.region, credentials: localCredentials });
+    const sqs = new SQSClient({
+      endpoint: env.endpoints.sqsEndpoint,
+      region: env.endpoints.region,
+      credentials: localCredentials,
+    });
     const poison = JSON.stringify({ kind: 'submission', jobId: upload.body.jobId, tenant: user.sub });
     await sqs.send(new SendMessageCommand({ QueueUrl: env.endpoints.queueUrl, MessageBody: poison }));
 
@@ -32,7 +36,11 @@ describe('recovery', () => {
     const deadline = Date.now() + 20_000;
     while (dead.length === 0 && Date.now() < deadline) {
       const received = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: env.endpoints.deadLetterQueueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }),
+        new ReceiveMessageCommand({
+          QueueUrl: env.endpoints.deadLetterQueueUrl,
+          WaitTimeSeconds: 1,
+          MaxNumberOfMessages: 10,
+        }),
       );
       dead = (received.Messages ?? []).map((m) => m.Body ?? '');
     }
@@ -47,7 +55,9 @@ describe('recovery', () => {
     let api = new Api(first.endpoints.apiUrl, user.idToken);
     const sent = await api.postJson('/events', events);
     expect(sent.status).toBe(202);
-    await api.waitForJobState(sent.body.jobId, (job) => job.status === 'RUNNING', 30_000).catch(() => undefined);
+    await api
+      .waitForJobState(sent.body.jobId, (job) => job.status === 'RUNNING', 30_000)
+      .catch(() => undefined);
     await first.cloud.stop();
 
     const second = await startTestCloud({ dataDir: first.dataDir });
