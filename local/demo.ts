@@ -9,6 +9,9 @@ import { randomUUID } from 'node:crypto';
 import { Api, event, signUpAndIn } from './client';
 import type { Endpoints } from './cloud';
 
+// The AWS SDK's notice about its future Node.js requirement is noise in a demo's output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const endpointsFile = process.argv[2] ?? '.sluice/endpoints.json';
 
 function loadEndpoints(): Endpoints & { consoleUrl?: string } {
