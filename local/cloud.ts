@@ -36,6 +36,7 @@ import {
 import { startConsole } from './console/server';
 import { startCdn } from './edge/cdn';
 import { publishWebApp } from './edge/web-app';
+import { buildWebApp } from '../web/build';
 import { createJwtAuthorizer } from './gateway/authorizer';
 import { startHttpApi } from './gateway/http-api';
 import { bundleFunctions } from './lambda/bundle';
@@ -354,7 +355,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       s3Endpoint: s3.endpoint,
       region,
       bucket: names.bucket,
-      sourceDir: join(repoRoot, 'web', 'dist'),
+      // A fresh build per start (into the data directory, so clouds started side by side do not share it).
+      sourceDir: await buildWebApp(join(dataDir, 'web')),
       config: {
         region,
         apiUrl: api.url,
