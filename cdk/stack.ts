@@ -8,6 +8,7 @@ import { IngestQueue } from './constructs/ingest-queue';
 import { Monitoring } from './constructs/monitoring';
 import { SigningKey } from './constructs/signing-key';
 import { Storage } from './constructs/storage';
+import { WebApp } from './constructs/web-app';
 import { Workflow } from './constructs/workflow';
 import { type RefName, type Settings, defaultSettings, ingestQueue, resolveSettings } from './wiring';
 
@@ -69,6 +70,16 @@ export class SluiceStack extends Stack {
       issuer: auth.issuer,
       audience: [auth.client.userPoolClientId],
       webOrigin: cdn.url,
+    });
+    new WebApp(this, 'WebApp', {
+      bucket: storage.bucket,
+      distribution: cdn.distribution,
+      config: {
+        apiUrl: api.url,
+        region: this.region,
+        userPoolId: auth.userPool.userPoolId,
+        userPoolClientId: auth.client.userPoolClientId,
+      },
     });
     new Monitoring(this, 'Monitoring', {
       httpApi: api.httpApi,

@@ -356,7 +356,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       region,
       bucket: names.bucket,
       // A fresh build per start (into the data directory, so clouds started side by side do not share it).
-      sourceDir: await buildWebApp(join(dataDir, 'web')),
+      sourceDir: buildWebApp(join(dataDir, 'web'), { local: true }),
       config: {
         region,
         apiUrl: api.url,

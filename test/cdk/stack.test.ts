@@ -12,6 +12,7 @@ import {
   routes,
   workflow,
 } from '../../cdk/wiring';
+import { webAppPrefix } from '../../cdk/constructs/web-app';
 import { type Synthesized, synthesize } from './synth';
 import {
   actionsOf,
@@ -440,6 +441,40 @@ describe('HTTP API', () => {
     expect(JSON.parse(stage.AccessLogSettings.Format)).toMatchObject({ requestId: '$context.requestId' });
     const logGroupId = stage.AccessLogSettings.DestinationArn['Fn::GetAtt'][0]!;
     expect(resourcesOf(template, 'AWS::Logs::LogGroup')[logGroupId]).toBeDefined();
+  });
+});
+
+describe('web app deployment', () => {
+  const deployment = () => {
+    const found = Object.values(resourcesOf(template, 'Custom::CDKBucketDeployment'));
+    expect(found).toHaveLength(1);
+    return found[0]!.Properties as Record<string, unknown>;
+  };
+
+  it('copies the built app and config.json to the prefix the distribution serves, pruning old files', () => {
+    expect(deployment()).toMatchObject({
+      DestinationBucketName: ref(ids.bucket),
+      DestinationBucketKeyPrefix: `${webAppPrefix}`,
+      Prune: true,
+      SystemMetadata: { 'cache-control': 'no-cache' },
+    });
+    expect(deployment().SourceObjectKeys).toHaveLength(2); // the built app and config.json
+    const { Origins } = resourcesOf(template, 'AWS::CloudFront::Distribution')[ids.distribution]!.Properties
+      .DistributionConfig as { Origins: { OriginPath?: string }[] };
+    expect(Origins.map((origin) => origin.OriginPath)).toContain(`/${webAppPrefix.replace(/\/$/, '')}`);
+  });
+
+  it('invalidates the distribution after each deployment', () => {
+    expect(deployment()).toMatchObject({ DistributionId: ref(ids.distribution), DistributionPaths: ['/*'] });
+  });
+
+  it("writes config.json from the stack's own API, user pool and client (deploy-time values, never baked in)", () => {
+    const markers = (deployment().SourceMarkers as Record<string, unknown>[]).flatMap((m) =>
+      Object.values(m),
+    );
+    expect(markers).toEqual(
+      expect.arrayContaining([getAtt(ids.api, 'ApiEndpoint'), ref(ids.userPool), ref(ids.client)]),
+    );
   });
 });
 
