@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import type { ChildProcess } from 'node:child_process';
 import {
   CreateTableCommand,
+  type CreateTableCommandInput,
   DescribeTableCommand,
   DynamoDBClient,
   ResourceNotFoundException,
@@ -80,6 +81,32 @@ function waitForReady(child: ChildProcess, timeoutMs = 15_000): Promise<void> {
   });
 }
 
+/** The table the stack declares (cdk/wiring.ts `table`): keys, indexes, on-demand. */
+export function createTableInput(tableName: string): CreateTableCommandInput {
+  const keys = [
+    table.partitionKey,
+    table.sortKey,
+    ...table.indexes.flatMap((index) => [index.partitionKey, index.sortKey]),
+  ];
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: keys.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+    KeySchema: [
+      { AttributeName: table.partitionKey, KeyType: 'HASH' },
+      { AttributeName: table.sortKey, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: table.indexes.map((index) => ({
+      IndexName: index.name,
+      KeySchema: [
+        { AttributeName: index.partitionKey, KeyType: 'HASH' },
+        { AttributeName: index.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    })),
+  };
+}
+
 async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
@@ -87,30 +114,7 @@ async function ensureTable(client: DynamoDBClient, tableName: string): Promise<v
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
-  const keys = [
-    table.partitionKey,
-    table.sortKey,
-    ...table.indexes.flatMap((index) => [index.partitionKey, index.sortKey]),
-  ];
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: keys.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
-      KeySchema: [
-        { AttributeName: table.partitionKey, KeyType: 'HASH' },
-        { AttributeName: table.sortKey, KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: table.indexes.map((index) => ({
-        IndexName: index.name,
-        KeySchema: [
-          { AttributeName: index.partitionKey, KeyType: 'HASH' },
-          { AttributeName: index.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      })),
-    }),
-  );
+  await client.send(new CreateTableCommand(createTableInput(tableName)));
   await waitUntilTableExists(
     { client, maxWaitTime: 10, minDelay: 0.05, maxDelay: 0.2 },
     { TableName: tableName },

@@ -14,11 +14,11 @@ import {
   functionEnvironment,
   localAccount,
   resolveSettings,
-  table,
   workflow,
   type FunctionName,
   type RefName,
 } from '../../cdk/wiring';
+import { createTableInput } from '../../local/services/dynamodb';
 import { handler as prepareJob } from '../../functions/prepare-job/handler';
 import { handler as ingestChunk } from '../../functions/ingest-chunk/handler';
 import { handler as finalizeJob } from '../../functions/finalize-job/handler';
@@ -156,30 +156,7 @@ export async function startBackends(): Promise<{ stop(): Promise<void> }> {
     }
   }
   const client = new DynamoDBClient({ endpoint });
-  const keys = [
-    table.partitionKey,
-    table.sortKey,
-    ...table.indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
-  ];
-  await client.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: keys.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
-      KeySchema: [
-        { AttributeName: table.partitionKey, KeyType: 'HASH' },
-        { AttributeName: table.sortKey, KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: table.indexes.map((index) => ({
-        IndexName: index.name,
-        KeySchema: [
-          { AttributeName: index.partitionKey, KeyType: 'HASH' },
-          { AttributeName: index.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      })),
-    }),
-  );
+  await client.send(new CreateTableCommand(createTableInput(TABLE)));
   client.destroy();
   return { stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
