@@ -4,17 +4,12 @@
  * link to the job, and stopping a running execution.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { browserSuite, hasChromium, launchChromium, screenshotsDir as screenshots } from './chromium';
 import { Api, event, signUpAndIn, startTestCloud, type TestCloud } from '../e2e/harness';
 
-const chromiumPath = '/usr/bin/chromium';
-const hasChromium = existsSync(chromiumPath);
-const screenshots = join('test-artifacts', 'screenshots');
-const suite = hasChromium
-  ? 'executions console in Chromium'
-  : 'executions console (skipped: install Chromium with `apt-get install chromium`)';
+const suite = browserSuite('executions console');
 
 describe.skipIf(!hasChromium)(suite, () => {
   let env: TestCloud;
@@ -37,23 +32,7 @@ describe.skipIf(!hasChromium)(suite, () => {
     ).body.jobId as string;
 
   beforeAll(async () => {
-    mkdirSync(screenshots, { recursive: true });
-    [env, browser] = await Promise.all([
-      startTestCloud(),
-      chromium.launch({
-        executablePath: chromiumPath,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--disable-quic',
-          '--no-first-run',
-        ],
-      }),
-    ]);
+    [env, browser] = await Promise.all([startTestCloud(), launchChromium()]);
     api = new Api(env.endpoints.apiUrl, (await signUpAndIn(env.endpoints, 'console')).idToken);
     jobs.succeeded = await submit();
     expect((await api.waitForJob(jobs.succeeded)).status).toBe('SUCCEEDED');

@@ -5,17 +5,12 @@
  * The app's browser-free modules are tested in Node by test/web/logic.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { browserSuite, hasChromium, launchChromium, screenshotsDir as screenshots } from './chromium';
 import { Api, event, signUpAndIn, startTestCloud, type TestCloud, type TestUser } from '../e2e/harness';
 
-const chromiumPath = '/usr/bin/chromium';
-const hasChromium = existsSync(chromiumPath);
-const screenshots = join('test-artifacts', 'screenshots');
-const suite = hasChromium
-  ? 'web app in Chromium'
-  : 'web app (skipped: install Chromium with `apt-get install chromium`)';
+const suite = browserSuite('web app');
 
 const eventType = 'com.example.web.upload';
 /** Generous: the suite shares two cores with other suites, and a Lambda's first call bundles and boots it. */
@@ -53,23 +48,7 @@ describe.skipIf(!hasChromium)(suite, () => {
   }
 
   beforeAll(async () => {
-    mkdirSync(screenshots, { recursive: true });
-    [env, browser] = await Promise.all([
-      startTestCloud(),
-      chromium.launch({
-        executablePath: chromiumPath,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--disable-quic',
-          '--no-first-run',
-        ],
-      }),
-    ]);
+    [env, browser] = await Promise.all([startTestCloud(), launchChromium()]);
     user = await signUpAndIn(env.endpoints, 'web');
     api = new Api(env.endpoints.apiUrl, user.idToken);
     // An earlier API job, so the jobs list has more than the upload in it.
