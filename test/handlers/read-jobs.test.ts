@@ -134,11 +134,58 @@ describe('GET /jobs/{jobId}/errors', () => {
       Body: { transformToString: async () => JSON.stringify(report) } as never,
     });
     const result = await get('GET /jobs/{jobId}/errors', { pathParameters: { jobId } });
-    expect(result).toMatchObject({ status: 200, body: { jobId, items: report } });
+    expect(result).toMatchObject({ status: 200, body: { jobId, items: report, nextCursor: null } });
     expect(s3.commandCalls(GetObjectCommand)[0]!.args[0].input).toEqual({
       Bucket: 'sluice-bucket',
       Key: `reports/alice/${jobId}/errors.json`,
     });
+  });
+
+  it('pages a long report: 1,000 rejections by default, `limit` up to 1,000, cursors to the end', async () => {
+    const report = Array.from({ length: 2_345 }, (_, index) => ({ index, id: `e${index}`, reason: 'bad' }));
+    s3.on(GetObjectCommand).callsFake(async () => ({
+      Body: { transformToString: async () => JSON.stringify(report) },
+    }));
+    const pages: { items: { index: number }[]; nextCursor: string | null }[] = [];
+    let cursor: string | undefined;
+    do {
+      const query: Record<string, string> = cursor ? { cursor } : {};
+      const result = await get('GET /jobs/{jobId}/errors', {
+        pathParameters: { jobId },
+        queryStringParameters: query,
+      });
+      expect(result.status).toBe(200);
+      pages.push(result.body as (typeof pages)[number]);
+      cursor = pages.at(-1)!.nextCursor ?? undefined;
+    } while (cursor);
+    expect(pages.map((p) => p.items.length)).toEqual([1000, 1000, 345]);
+    expect(pages.flatMap((p) => p.items.map((r) => r.index))).toEqual(report.map((r) => r.index));
+
+    const small = await get('GET /jobs/{jobId}/errors', {
+      pathParameters: { jobId },
+      queryStringParameters: { limit: '2' },
+    });
+    expect((small.body as { items: unknown[] }).items).toEqual(report.slice(0, 2));
+  });
+
+  it("refuses a limit over 1,000 and another job's cursor", async () => {
+    const tooMany = await get('GET /jobs/{jobId}/errors', {
+      pathParameters: { jobId },
+      queryStringParameters: { limit: '1001' },
+    });
+    expect(tooMany).toMatchObject({ status: 400, body: { error: { code: 'InvalidRequest' } } });
+    const foreign = await get('GET /jobs/{jobId}/errors', {
+      pathParameters: { jobId },
+      queryStringParameters: { cursor: encodeCursor({ jobId: 'another-job', offset: 1 }) },
+    });
+    expect(foreign).toMatchObject({ status: 400, body: { error: { code: 'InvalidCursor' } } });
+    for (const offset of [-1, 1.5, 'x']) {
+      const forged = await get('GET /jobs/{jobId}/errors', {
+        pathParameters: { jobId },
+        queryStringParameters: { cursor: encodeCursor({ jobId, offset }) },
+      });
+      expect(forged).toMatchObject({ status: 400, body: { error: { code: 'InvalidCursor' } } });
+    }
   });
 
   it('answers 500 when a finished job has lost its report', async () => {
@@ -151,7 +198,7 @@ describe('GET /jobs/{jobId}/errors', () => {
     const { reportKey: _none, ...running } = { ...job, status: 'RUNNING' };
     ddb.on(GetCommand, { Key: key }).resolves({ Item: { ...key, ...running } });
     const result = await get('GET /jobs/{jobId}/errors', { pathParameters: { jobId } });
-    expect(result.body).toEqual({ jobId, items: [rejection] });
+    expect(result.body).toEqual({ jobId, items: [rejection], nextCursor: null });
     expect(s3.calls()).toHaveLength(0);
   });
 
