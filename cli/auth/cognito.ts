@@ -36,10 +36,19 @@ const friendlyErrors: Record<string, string> = {
   ExpiredCodeException: 'the confirmation code has expired',
 };
 
-function cognitoError(action: string, error: unknown): CliError {
+/**
+ * On sign-in, Cognito answers a wrong password with NotAuthorizedException; cognito-local (the local cloud's
+ * Cognito) answers it with InvalidPasswordException, which elsewhere means the password policy.
+ */
+const signInErrors: Record<string, string> = {
+  ...friendlyErrors,
+  InvalidPasswordException: 'wrong username or password',
+};
+
+function cognitoError(action: string, error: unknown, messages = friendlyErrors): CliError {
   const name = (error as { name?: string }).name ?? '';
   const message = (error as Error).message ?? String(error);
-  return new CliError(`${action} failed: ${friendlyErrors[name] ?? message}`);
+  return new CliError(`${action} failed: ${messages[name] ?? message}`);
 }
 
 interface AuthResult {
@@ -88,7 +97,7 @@ export async function signIn(
     }
     return { ...tokensFromAuthResult(response.AuthenticationResult, now), username };
   } catch (error) {
-    throw error instanceof CliError ? error : cognitoError('sign-in', error);
+    throw error instanceof CliError ? error : cognitoError('sign-in', error, signInErrors);
   } finally {
     cognito.destroy();
   }
