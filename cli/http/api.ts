@@ -50,8 +50,18 @@ export class ApiClient {
     return this.request('GET', '/jobs', { query });
   }
 
-  jobErrors(jobId: string): Promise<{ jobId: string; items: Rejection[] }> {
-    return this.request('GET', `/jobs/${encodeURIComponent(jobId)}/errors`);
+  /** The whole rejection report, following the API's pages. */
+  async jobErrors(jobId: string): Promise<{ jobId: string; items: Rejection[] }> {
+    const items: Rejection[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.request<Page<Rejection>>('GET', `/jobs/${encodeURIComponent(jobId)}/errors`, {
+        query: { cursor },
+      });
+      items.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return { jobId, items };
   }
 
   listEvents(query: {

@@ -211,6 +211,15 @@ describe('sluice job', () => {
     ]);
   });
 
+  it('--errors follows the report across pages', async () => {
+    const bad = (i: number) => ({ id: `nospec-${i}`, source: '/cli/test', type: 'com.example.ping' });
+    const sent = await cli(['send'], ndjson([bad(0), event('good'), bad(2), bad(3), bad(4), bad(5)]));
+    const result = await cli(['job', sent.stdout.trim(), '--errors', '--json']);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { items: { index: number }[] };
+    expect(report.items.map((r) => r.index)).toEqual([0, 2, 3, 4, 5]);
+  });
+
   it('lists jobs as a table, newest first', async () => {
     const result = await cli(['jobs', '--limit', '2']);
     expect(result.code).toBe(0);

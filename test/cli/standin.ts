@@ -170,7 +170,15 @@ export async function startStandIn(): Promise<StandIn> {
       }
       case 'GET /jobs/:id/errors': {
         const job = jobs.get(path[1]!);
-        return job ? send(res, 200, { jobId: job.jobId, items: job.rejections }) : notFound(res);
+        if (!job) return notFound(res);
+        // Pages of two (the real API's are 1,000), so that following the cursors is exercised.
+        const offset = Number(url.searchParams.get('cursor') ?? 0);
+        const nextCursor = offset + 2 < job.rejections.length ? String(offset + 2) : null;
+        return send(res, 200, {
+          jobId: job.jobId,
+          items: job.rejections.slice(offset, offset + 2),
+          nextCursor,
+        });
       }
       case 'GET /events': {
         const type = url.searchParams.get('type');
