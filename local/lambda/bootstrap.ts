@@ -3,9 +3,21 @@
  * It imports one function bundle (its init phase), then serves one invocation at a time from the parent:
  * `{id, event, context}` in, `{id, ok, result | error}` out. Events and results cross as JSON text, as they
  * do in Lambda. This file is bundled on its own by esbuild (it never imports project code).
+ *
+ * A background function's worker thread (queue consumer, workflow task: nobody waits on it over HTTP) lowers its
+ * own OS priority. In AWS the API's functions and the pipeline's run on capacity of their own; on one machine
+ * they share a few cores, and without this a backlog of pipeline work would show up as API latency. The
+ * pipeline still gets every cycle the API leaves idle. Linux only (a thread's id is a `setpriority` target).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
+
+export interface BootstrapData {
+  bundle: string;
+  background: boolean;
+}
 
 export interface InvokeMessage {
   id: number;
@@ -33,6 +45,21 @@ const port = parentPort;
 if (!port) throw new Error('bootstrap must run in a worker thread');
 
 if (process.env.NODE_OPTIONS?.includes('--enable-source-maps')) process.setSourceMapsEnabled(true);
+
+/** Nice value of background functions' threads (0 is the default, 19 the lowest priority). */
+const backgroundNice = 10;
+
+function lowerThreadPriority(): void {
+  try {
+    const threadId = Number(readlinkSync('/proc/thread-self').split('/').pop()); // "<pid>/task/<tid>"
+    setPriority(threadId, backgroundNice);
+  } catch {
+    // not Linux, or not permitted: the thread keeps the default priority
+  }
+}
+
+const data = workerData as BootstrapData;
+if (data.background) lowerThreadPriority();
 
 function toError(error: unknown): { errorType: string; errorMessage: string; trace: string[] } {
   if (error instanceof Error) {
@@ -76,7 +103,7 @@ function run(handler: Handler, event: unknown, context: unknown): Promise<unknow
 let handler: Handler | undefined;
 let initError: ReturnType<typeof toError> | undefined;
 try {
-  const module = await import(pathToFileURL((workerData as { bundle: string }).bundle).href);
+  const module = await import(pathToFileURL(data.bundle).href);
   if (typeof module.handler === 'function') handler = module.handler;
   else
     initError = {

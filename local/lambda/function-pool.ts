@@ -1,7 +1,13 @@
 /**
- * The execution environments of one function: warm sandboxes are reused, new ones start on demand up to
- * `maxConcurrency` (further invocations wait their turn), idle extras are shut down after a while. A sandbox
- * that times out is terminated, as Lambda does, and the invocation fails with `Sandbox.Timedout`.
+ * The execution environments of one function. Each sandbox serves one invocation at a time; invocations run
+ * concurrently in as many sandboxes as they need, up to `maxConcurrency` (the function's concurrency limit;
+ * further invocations wait their turn). Warm sandboxes are reused; when none is idle a new one starts (its init
+ * phase, not counted against the timeout), and the waiting invocation takes whichever sandbox is free first: the
+ * new one once initialized, or a busy one that finished meanwhile. On one machine an init (compiling the bundle,
+ * reading its source map) takes the CPU the warm sandboxes need, so scaling out is paced, as Lambda paces it
+ * (1,000 environments per 10 s per function): at most `maxStarting` inits at a time, and never more sandboxes
+ * than invocations wait. Idle extras are shut down after a while. A sandbox that times out is terminated, as
+ * Lambda does, and the invocation fails with `Sandbox.Timedout`.
  */
 import { randomUUID } from 'node:crypto';
 import { LambdaInvokeError } from './errors';
@@ -19,14 +25,29 @@ export interface FunctionDefinition {
   env: Record<string, string>;
   timeoutSeconds: number;
   memoryMb: number;
+  /**
+   * Only invoked asynchronously (queue, workflow, events), never by a waiting API caller: its sandboxes run at a
+   * lower OS priority, see bootstrap.ts.
+   */
+  background?: boolean;
 }
 
 export interface PoolOptions {
   bootstrap: string;
   maxConcurrency: number;
+  /** Sandboxes in their init phase at a time, at most. */
+  maxStarting: number;
   idleMs: number;
   log: (line: string) => void;
 }
+
+interface Waiter {
+  resolve(sandbox: Sandbox): void;
+  reject(error: Error): void;
+}
+
+const stoppedError = () =>
+  new LambdaInvokeError('Lambda.ServiceException', 'The local Lambda runtime is stopped');
 
 const timeoutError = (seconds: number) =>
   new LambdaInvokeError('Sandbox.Timedout', `Task timed out after ${seconds.toFixed(2)} seconds`);
@@ -34,7 +55,9 @@ const timeoutError = (seconds: number) =>
 export class FunctionPool {
   private readonly idle: Sandbox[] = [];
   private readonly sandboxes = new Set<Sandbox>();
-  private readonly waiting: ((sandbox: Sandbox | undefined) => void)[] = [];
+  private readonly waiting: Waiter[] = [];
+  /** Sandboxes in their init phase. */
+  private starting = 0;
   private readonly reaper: NodeJS.Timeout;
   private stopped = false;
 
@@ -59,7 +82,6 @@ export class FunctionPool {
     let timer: NodeJS.Timeout | undefined;
     let released = false;
     try {
-      await sandbox.ready; // the init phase does not count against the timeout
       const timeoutMs = definition.timeoutSeconds * 1000;
       const timedOut = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(timeoutError(definition.timeoutSeconds)), timeoutMs);
@@ -78,7 +100,7 @@ export class FunctionPool {
         throw new LambdaInvokeError(reply.error.errorType, reply.error.errorMessage, reply.error.trace);
       return JSON.parse(reply.result);
     } catch (error) {
-      // Timed out, crashed or failed to start: that environment is gone.
+      // Timed out or crashed: that environment is gone.
       if (!released) this.discard(sandbox);
       throw error;
     } finally {
@@ -89,52 +111,77 @@ export class FunctionPool {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.reaper);
-    for (const resolve of this.waiting.splice(0)) resolve(undefined);
+    for (const waiter of this.waiting.splice(0)) waiter.reject(stoppedError());
     await Promise.all([...this.sandboxes].map((sandbox) => sandbox.terminate()));
     this.sandboxes.clear();
     this.idle.length = 0;
   }
 
-  private async acquire(): Promise<Sandbox> {
-    if (this.stopped)
-      throw new LambdaInvokeError('Lambda.ServiceException', 'The local Lambda runtime is stopped');
+  /** An initialized sandbox for one invocation: an idle one, or the first to become free. */
+  private acquire(): Promise<Sandbox> {
+    if (this.stopped) return Promise.reject(stoppedError());
     const warm = this.idle.pop();
-    if (warm) return warm;
-    if (this.sandboxes.size < this.options.maxConcurrency) return this.start();
-    const handedOver = await new Promise<Sandbox | undefined>((resolve) => this.waiting.push(resolve));
-    if (!handedOver)
-      throw new LambdaInvokeError('Lambda.ServiceException', 'The local Lambda runtime is stopped');
+    if (warm) return Promise.resolve(warm);
+    const handedOver = new Promise<Sandbox>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    this.scaleOut();
     return handedOver;
   }
 
-  private start(): Sandbox {
+  /** Starts one sandbox per waiting invocation that no starting sandbox will serve, within the limits. */
+  private scaleOut(): void {
+    while (
+      !this.stopped &&
+      this.starting < this.waiting.length &&
+      this.starting < this.options.maxStarting &&
+      this.sandboxes.size < this.options.maxConcurrency
+    ) {
+      this.start();
+    }
+  }
+
+  private start(): void {
     const { definition, options } = this;
     const sandbox = new Sandbox({
       bootstrap: options.bootstrap,
       bundle: definition.bundle!,
       env: definition.env,
       memoryMb: definition.memoryMb,
+      background: definition.background ?? false,
       log: (line) => options.log(`[${definition.name}] ${line}`),
     });
     this.sandboxes.add(sandbox);
-    return sandbox;
+    this.starting++;
+    sandbox.ready.then(
+      () => {
+        this.starting--;
+        if (!this.sandboxes.has(sandbox)) return; // stopped meanwhile
+        this.release(sandbox);
+        this.scaleOut();
+      },
+      (error: Error) => {
+        // The environment died in its init phase: the invocation waiting longest fails with that error.
+        this.starting--;
+        this.sandboxes.delete(sandbox);
+        this.waiting.shift()?.reject(error);
+        this.scaleOut();
+      },
+    );
   }
 
   private release(sandbox: Sandbox): void {
     sandbox.lastUsed = Date.now();
     const next = this.waiting.shift();
-    if (next) next(sandbox);
+    if (next) next.resolve(sandbox);
     else this.idle.push(sandbox);
   }
 
-  /** A dead or timed-out sandbox is replaced for whoever waits. */
+  /** A dead or timed-out sandbox: another one starts if invocations wait. */
   private discard(sandbox: Sandbox): void {
     this.sandboxes.delete(sandbox);
     const index = this.idle.indexOf(sandbox);
     if (index >= 0) this.idle.splice(index, 1);
     void sandbox.terminate();
-    const next = this.waiting.shift();
-    if (next) next(this.start());
+    this.scaleOut();
   }
 
   /** Keeps one warm sandbox; shuts down the others once idle for `idleMs`. */

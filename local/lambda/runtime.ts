@@ -12,13 +12,25 @@ export interface LambdaRuntimeOptions {
   functions: FunctionDefinition[];
   /** The bundled worker bootstrap (see bundle.ts). */
   bootstrap: string;
-  /** Sandboxes per function at most (Lambda's reserved concurrency); further invocations queue. */
+  /**
+   * Sandboxes per function at most (like a function's reserved concurrency); further invocations queue.
+   * Default: SLUICE_LAMBDA_CONCURRENCY, else 10 (AWS allows 1,000 per account; one machine has a few cores).
+   */
   maxConcurrency?: number;
+  /** Sandboxes of one function in their init phase at a time (default 1): the pace of scaling out. */
+  maxStarting?: number;
   /** Idle time after which extra warm sandboxes are shut down. */
   idleMs?: number;
   /** Delays before the retries of an asynchronous invocation (Lambda retries twice). */
   asyncRetryDelaysMs?: number[];
   log?: (line: string) => void;
+}
+
+export const defaultMaxConcurrency = 10;
+
+function concurrencyFromEnvironment(): number | undefined {
+  const value = Number(process.env.SLUICE_LAMBDA_CONCURRENCY);
+  return Number.isInteger(value) && value > 0 ? value : undefined;
 }
 
 export const functionArn = (region: string, accountId: string, functionName: string) =>
@@ -38,7 +50,8 @@ export class LambdaRuntime<Name extends string = string> {
     for (const definition of options.functions) {
       const pool = new FunctionPool(definition, {
         bootstrap: options.bootstrap,
-        maxConcurrency: options.maxConcurrency ?? 8,
+        maxConcurrency: options.maxConcurrency ?? concurrencyFromEnvironment() ?? defaultMaxConcurrency,
+        maxStarting: options.maxStarting ?? 1,
         idleMs: options.idleMs ?? 60_000,
         log: this.log,
       });

@@ -1,18 +1,21 @@
 /**
  * One execution environment: a worker thread running the bootstrap with the function's own environment
- * (`process.env` is private to the worker), serving one invocation at a time.
+ * (`process.env` is private to the worker), serving one invocation at a time. The worker gets none of the host's
+ * Node options (e.g. the tsx loader `npm start` runs under): like Lambda's runtime, it runs the bundle as built.
  */
 import { Worker } from 'node:worker_threads';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { LambdaInvokeError } from './errors';
-import type { InvokeMessage, ReplyMessage } from './bootstrap';
+import type { BootstrapData, InvokeMessage, ReplyMessage } from './bootstrap';
 
 export interface SandboxOptions {
   bootstrap: string;
   bundle: string;
   env: Record<string, string>;
   memoryMb: number;
+  /** Run the worker thread at a lower OS priority (bootstrap.ts). */
+  background: boolean;
   log: (line: string) => void;
 }
 
@@ -26,8 +29,9 @@ export class Sandbox {
 
   constructor(options: SandboxOptions) {
     this.worker = new Worker(options.bootstrap, {
-      workerData: { bundle: options.bundle },
+      workerData: { bundle: options.bundle, background: options.background } satisfies BootstrapData,
       env: options.env,
+      execArgv: [],
       stdout: true,
       stderr: true,
       resourceLimits: { maxOldGenerationSizeMb: options.memoryMb },
@@ -60,6 +64,7 @@ export class Sandbox {
 
   run(event: string, context: InvokeMessage['context']): Promise<ReplyMessage> {
     const id = this.nextId++;
+    if (this.exited) return Promise.reject(new LambdaInvokeError('Runtime.ExitError', 'Runtime exited'));
     return new Promise((resolve, reject) => {
       this.current = { id, resolve, reject };
       this.worker.postMessage({ id, event, context } satisfies InvokeMessage);

@@ -1,7 +1,8 @@
 /**
  * The wiring's functions as the local Lambda service runs them: each with the environment the stack gives it
  * (functionEnvironment, bound to the local resources) plus what Lambda itself sets and the local endpoints the
- * SDK picks up from AWS_ENDPOINT_URL_<SERVICE>. Also the workflow document with its function ARNs filled in.
+ * SDK picks up from AWS_ENDPOINT_URL_<SERVICE>. Functions that no API route invokes run in the background (at a
+ * lower OS priority, see lambda/bootstrap.ts). Also the workflow document with its function ARNs filled in.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import {
   functionEnvironment,
   functionNames,
   functions,
+  routes,
   workflow,
   type FunctionName,
   type RefName,
@@ -71,6 +73,7 @@ export function localFunctionDefinitions(input: LocalFunctionsInput): FunctionDe
       buildError: input.bundled.failures[name],
       timeoutSeconds,
       memoryMb,
+      background: !routes.some((route) => route.function === name),
       env: {
         ...functionEnvironment(name, input.refs, input.settings),
         ...lambdaEnvironment,

@@ -8,7 +8,7 @@ import { functionArn, LambdaRuntime } from '../../local/lambda/runtime';
 
 const standIn = 'test/local/fixtures/stand-in.ts';
 let dir: string;
-let runtime: LambdaRuntime<'alpha' | 'beta' | 'slow' | 'missing'>;
+let runtime: LambdaRuntime<'alpha' | 'beta' | 'slow' | 'missing' | 'background'>;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sluice-runtime-'));
@@ -16,15 +16,16 @@ beforeAll(async () => {
     { alpha: standIn, beta: standIn, missing: 'test/local/fixtures/nope.ts' },
     dir,
   );
-  const definition = (name: string, env: Record<string, string>, timeoutSeconds = 5) => ({
+  const definition = (name: string, env: Record<string, string>, timeoutSeconds = 5, background = false) => ({
     name,
     functionName: `sluice-${name}`,
     arn: functionArn('us-east-1', '000000000000', `sluice-${name}`),
-    bundle: built.bundles[name === 'slow' ? 'alpha' : name],
+    bundle: built.bundles[['slow', 'background'].includes(name) ? 'alpha' : name],
     buildError: built.failures[name],
     env,
     timeoutSeconds,
     memoryMb: 256,
+    background,
   });
   runtime = new LambdaRuntime({
     bootstrap: built.bootstrap,
@@ -33,6 +34,7 @@ beforeAll(async () => {
       definition('beta', { SHARED: 'beta' }),
       definition('slow', {}, 0.3),
       definition('missing', {}),
+      definition('background', {}, 5, true),
     ],
     maxConcurrency: 2,
     asyncRetryDelaysMs: [20, 20],
@@ -102,6 +104,30 @@ describe('local Lambda runtime', () => {
     expect(results).toHaveLength(4);
     expect(runtime.sandboxCount('beta')).toBe(2);
     expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+  });
+
+  it('runs invocations of one function side by side, each in its own environment', async () => {
+    const names = ['ONLY_ALPHA', 'SHARED', 'MINE'];
+    await runtime.invoke('alpha', { action: 'set-env', name: 'MINE', value: 'this sandbox only' });
+    const meetingPoint = mkdtempSync(join(dir, 'rendezvous-'));
+    const rendezvous = { action: 'rendezvous', dir: meetingPoint, party: 2, waitMs: 4_000, names };
+    type Met = { sandbox: number; met: boolean; env: Record<string, string | null> };
+    const runs = (await Promise.all([
+      runtime.invoke('alpha', rendezvous),
+      runtime.invoke('alpha', rendezvous),
+    ])) as Met[];
+    expect(runs.map((run) => run.met)).toEqual([true, true]); // each waited for the other: they overlapped
+    expect(runs[0]!.sandbox).not.toBe(runs[1]!.sandbox);
+    // Each sees the function's environment; what one sandbox set stays in that sandbox.
+    for (const run of runs) expect(run.env).toMatchObject({ ONLY_ALPHA: 'a', SHARED: 'alpha' });
+    expect(runs.map((run) => run.env.MINE)).toEqual(expect.arrayContaining(['this sandbox only', null]));
+    await Promise.all(Array.from({ length: 6 }, () => runtime.invoke('alpha', { action: 'sleep', ms: 50 })));
+    expect(runtime.sandboxCount('alpha')).toBe(2); // never more than the concurrency limit
+  });
+
+  it.runIf(process.platform === 'linux')('runs background functions at a lower OS priority', async () => {
+    expect(await runtime.invoke('alpha', { action: 'nice' })).toBe(0);
+    expect(await runtime.invoke('background', { action: 'nice' })).toBe(10);
   });
 
   it('fails the next N invocations with an injected fault without running the handler', async () => {
