@@ -3,14 +3,18 @@
  * concurrently in as many sandboxes as they need, up to `maxConcurrency` (the function's concurrency limit;
  * further invocations wait their turn). Warm sandboxes are reused; when none is idle a new one starts (its init
  * phase, not counted against the timeout), and the waiting invocation takes whichever sandbox is free first: the
- * new one once initialized, or a busy one that finished meanwhile. On one machine an init (compiling the bundle,
- * reading its source map) takes the CPU the warm sandboxes need, so scaling out is paced, as Lambda paces it
- * (1,000 environments per 10 s per function): at most `maxStarting` inits at a time, and never more sandboxes
- * than invocations wait. Idle extras are shut down after a while. A sandbox that times out is terminated, as
- * Lambda does, and the invocation fails with `Sandbox.Timedout`.
+ * new one once initialized, or a busy one that finished meanwhile.
+ *
+ * On one machine an init (compiling the bundle, reading its source map) takes the CPU the warm sandboxes need,
+ * and every sandbox is one more V8 heap and JIT to warm up, so scaling out is paced (Lambda paces it too, at
+ * 1,000 environments per 10 s per function): at most `maxStarting` inits at a time, never more sandboxes than
+ * invocations wait, and beyond the first sandbox only while the machine has CPU to spare (cpu-headroom.ts).
+ * Idle extras are shut down after a while. A sandbox that times out is terminated, as Lambda does, and the
+ * invocation fails with `Sandbox.Timedout`.
  */
 import { randomUUID } from 'node:crypto';
 import { LambdaInvokeError } from './errors';
+import type { CpuHeadroom } from './cpu-headroom';
 import { Sandbox } from './sandbox';
 
 export interface FunctionDefinition {
@@ -38,6 +42,8 @@ export interface PoolOptions {
   /** Sandboxes in their init phase at a time, at most. */
   maxStarting: number;
   idleMs: number;
+  /** Gates scaling out beyond the first sandbox; absent: no gate. */
+  headroom?: Pick<CpuHeadroom, 'hasSpare'>;
   log: (line: string) => void;
 }
 
@@ -58,6 +64,8 @@ export class FunctionPool {
   private readonly waiting: Waiter[] = [];
   /** Sandboxes in their init phase. */
   private starting = 0;
+  /** A later scale-out attempt, while invocations wait for CPU to spare. */
+  private retry?: NodeJS.Timeout;
   private readonly reaper: NodeJS.Timeout;
   private stopped = false;
 
@@ -111,6 +119,7 @@ export class FunctionPool {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.reaper);
+    clearTimeout(this.retry);
     for (const waiter of this.waiting.splice(0)) waiter.reject(stoppedError());
     await Promise.all([...this.sandboxes].map((sandbox) => sandbox.terminate()));
     this.sandboxes.clear();
@@ -135,8 +144,21 @@ export class FunctionPool {
       this.starting < this.options.maxStarting &&
       this.sandboxes.size < this.options.maxConcurrency
     ) {
+      if (this.sandboxes.size > 0 && !this.cpuToSpare()) {
+        // The busy sandboxes serve the waiting invocations as they finish; look again in a moment.
+        this.retry ??= setTimeout(() => {
+          this.retry = undefined;
+          this.scaleOut();
+        }, 250);
+        return;
+      }
       this.start();
     }
+  }
+
+  private cpuToSpare(): boolean {
+    const { headroom } = this.options;
+    return !headroom || headroom.hasSpare(this.definition.background ?? false);
   }
 
   private start(): void {

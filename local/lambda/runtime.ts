@@ -3,6 +3,7 @@
  * per-function timeouts, on-demand scaling and fault injection.
  */
 import { LambdaInvokeError } from './errors';
+import { CpuHeadroom } from './cpu-headroom';
 import { FaultInjector } from './faults';
 import { FunctionPool, type FunctionDefinition } from './function-pool';
 
@@ -19,6 +20,8 @@ export interface LambdaRuntimeOptions {
   maxConcurrency?: number;
   /** Sandboxes of one function in their init phase at a time (default 1): the pace of scaling out. */
   maxStarting?: number;
+  /** Scale out beyond one sandbox only while the CPU has some to spare (default: measured); false: always. */
+  cpuHeadroom?: Pick<CpuHeadroom, 'hasSpare'> | false;
   /** Idle time after which extra warm sandboxes are shut down. */
   idleMs?: number;
   /** Delays before the retries of an asynchronous invocation (Lambda retries twice). */
@@ -47,12 +50,14 @@ export class LambdaRuntime<Name extends string = string> {
   constructor(options: LambdaRuntimeOptions) {
     this.log = options.log ?? (() => undefined);
     this.retryDelaysMs = options.asyncRetryDelaysMs ?? [1_000, 2_000];
+    const headroom = options.cpuHeadroom === false ? undefined : (options.cpuHeadroom ?? new CpuHeadroom());
     for (const definition of options.functions) {
       const pool = new FunctionPool(definition, {
         bootstrap: options.bootstrap,
         maxConcurrency: options.maxConcurrency ?? concurrencyFromEnvironment() ?? defaultMaxConcurrency,
         maxStarting: options.maxStarting ?? 1,
         idleMs: options.idleMs ?? 60_000,
+        headroom,
         log: this.log,
       });
       this.pools.set(definition.name, pool);

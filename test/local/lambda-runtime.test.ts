@@ -2,31 +2,41 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleFunctions } from '../../local/lambda/bundle';
+import { bundleFunctions, type BundleResult } from '../../local/lambda/bundle';
 import { LambdaInvokeError } from '../../local/lambda/errors';
 import { functionArn, LambdaRuntime } from '../../local/lambda/runtime';
 
 const standIn = 'test/local/fixtures/stand-in.ts';
 let dir: string;
 let runtime: LambdaRuntime<'alpha' | 'beta' | 'slow' | 'missing' | 'background'>;
+let built: BundleResult;
+
+const definition = (name: string, env: Record<string, string>, timeoutSeconds = 5, background = false) => ({
+  name,
+  functionName: `sluice-${name}`,
+  arn: functionArn('us-east-1', '000000000000', `sluice-${name}`),
+  bundle: built.bundles[['slow', 'background'].includes(name) ? 'alpha' : name],
+  buildError: built.failures[name],
+  env,
+  timeoutSeconds,
+  memoryMb: 256,
+  background,
+});
+
+const rendezvousIn = (names: string[] = []) => ({
+  action: 'rendezvous',
+  dir: mkdtempSync(join(dir, 'rendezvous-')),
+  party: 2,
+  waitMs: 4_000,
+  names,
+});
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sluice-runtime-'));
-  const built = await bundleFunctions(
+  built = await bundleFunctions(
     { alpha: standIn, beta: standIn, missing: 'test/local/fixtures/nope.ts' },
     dir,
   );
-  const definition = (name: string, env: Record<string, string>, timeoutSeconds = 5, background = false) => ({
-    name,
-    functionName: `sluice-${name}`,
-    arn: functionArn('us-east-1', '000000000000', `sluice-${name}`),
-    bundle: built.bundles[['slow', 'background'].includes(name) ? 'alpha' : name],
-    buildError: built.failures[name],
-    env,
-    timeoutSeconds,
-    memoryMb: 256,
-    background,
-  });
   runtime = new LambdaRuntime({
     bootstrap: built.bootstrap,
     functions: [
@@ -37,6 +47,7 @@ beforeAll(async () => {
       definition('background', {}, 5, true),
     ],
     maxConcurrency: 2,
+    cpuHeadroom: false, // scaling out here must not depend on how busy the machine running the tests is
     asyncRetryDelaysMs: [20, 20],
   });
 });
@@ -109,8 +120,7 @@ describe('local Lambda runtime', () => {
   it('runs invocations of one function side by side, each in its own environment', async () => {
     const names = ['ONLY_ALPHA', 'SHARED', 'MINE'];
     await runtime.invoke('alpha', { action: 'set-env', name: 'MINE', value: 'this sandbox only' });
-    const meetingPoint = mkdtempSync(join(dir, 'rendezvous-'));
-    const rendezvous = { action: 'rendezvous', dir: meetingPoint, party: 2, waitMs: 4_000, names };
+    const rendezvous = rendezvousIn(names);
     type Met = { sandbox: number; met: boolean; env: Record<string, string | null> };
     const runs = (await Promise.all([
       runtime.invoke('alpha', rendezvous),
@@ -128,6 +138,28 @@ describe('local Lambda runtime', () => {
   it.runIf(process.platform === 'linux')('runs background functions at a lower OS priority', async () => {
     expect(await runtime.invoke('alpha', { action: 'nice' })).toBe(0);
     expect(await runtime.invoke('background', { action: 'nice' })).toBe(10);
+  });
+
+  it('scales out beyond one sandbox only while the CPU has some to spare', async () => {
+    let spare = false;
+    const gated = new LambdaRuntime({
+      bootstrap: built.bootstrap,
+      functions: [definition('alpha', {})],
+      maxConcurrency: 4,
+      cpuHeadroom: { hasSpare: () => spare },
+    });
+    try {
+      const sleeps = Array.from({ length: 3 }, () => gated.invoke('alpha', { action: 'sleep', ms: 100 }));
+      expect(await Promise.all(sleeps)).toHaveLength(3);
+      expect(gated.sandboxCount('alpha')).toBe(1); // the first sandbox served them one after the other
+      spare = true;
+      const rendezvous = rendezvousIn();
+      const runs = await Promise.all([gated.invoke('alpha', rendezvous), gated.invoke('alpha', rendezvous)]);
+      expect(runs).toMatchObject([{ met: true }, { met: true }]);
+      expect(gated.sandboxCount('alpha')).toBe(2);
+    } finally {
+      await gated.stop();
+    }
   });
 
   it('fails the next N invocations with an injected fault without running the handler', async () => {
