@@ -7,22 +7,26 @@ import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { localCredentials, event } from '../local/client';
+import { eventItem, firstWriteWins } from '../shared/aws/stores/events';
+import type { CloudEvent } from '../shared/cloudevents/types';
 import { inFlight, rate, row, startBenchCloud } from './common';
 
 const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
 
+/** Exactly the item the pipeline stores for the i-th event of a benchmark file (same events, same store code). */
 function benchItem(tenant: string, i: number) {
-  const e = event({ data: { i, note: 'benchmark item of a typical size' } });
-  return {
-    pk: `EVENT#${tenant}#${encodeURIComponent(String(e.source))}#${encodeURIComponent(String(e.id))}`,
-    sk: 'EVENT',
-    gsi1pk: `TYPE#${tenant}#${encodeURIComponent(String(e.type))}`,
-    gsi1sk: `${e.time}#${i}`,
-    event: JSON.stringify(e),
+  const e = benchEvent(i);
+  return eventItem({
+    tenant,
+    event: e as unknown as CloudEvent,
+    serialized: JSON.stringify(e),
     jobId: 'bench',
     idx: i,
-  };
+    ingestedAt: new Date().toISOString(),
+  });
 }
+
+const benchEvent = (i: number) => event({ data: { i } });
 
 async function floors(endpoint: string, region: string, count: number) {
   const raw = new DynamoDBClient({ endpoint, region, credentials: localCredentials });
@@ -78,8 +82,7 @@ async function floors(endpoint: string, region: string, count: number) {
           new PutCommand({
             TableName,
             Item,
-            ConditionExpression: 'attribute_not_exists(pk) OR (jobId = :job AND idx = :idx)',
-            ExpressionAttributeValues: { ':job': Item.jobId, ':idx': Item.idx },
+            ...firstWriteWins(Item.jobId, Item.idx),
           }),
         ),
       );
@@ -108,7 +111,7 @@ async function main(): Promise<void> {
       ),
     );
     for (const size of sizes) {
-      const body = Array.from({ length: size }, (_, i) => JSON.stringify(event({ data: { i } }))).join('\n');
+      const body = Array.from({ length: size }, (_, i) => JSON.stringify(benchEvent(i))).join('\n');
       const created = await bench.api.postJson('/uploads', { filename: `bench-${size}.ndjson` });
       const started = performance.now();
       const put = await fetch(created.body.uploadUrl, { method: 'PUT', body });

@@ -63,31 +63,40 @@ function timeRange(since: string | undefined, until: string | undefined) {
 const pickKey = (item: Record<string, unknown>) =>
   Object.fromEntries(INDEX_KEYS.map((name) => [name, item[name]]));
 
+/** The item one stored event is (also what the benchmarks' floors write, so they compare like with like). */
+export function eventItem({ tenant, event, serialized, jobId, idx, ingestedAt }: NewEvent) {
+  const time = sortTime(event, ingestedAt);
+  return {
+    ...eventKey(tenant, event.source, event.id),
+    gsi1pk: typePartition(tenant, event.type),
+    gsi1sk: `${time}#${enc(event.source)}#${enc(event.id)}`,
+    tenant,
+    source: event.source,
+    id: event.id,
+    type: event.type,
+    time,
+    event: serialized,
+    jobId,
+    idx,
+    ingestedAt,
+  };
+}
+
+/** First write wins; a retried chunk may re-write its own item (same job, same index). */
+export const firstWriteWins = (jobId: string, idx: number) => ({
+  ConditionExpression: 'attribute_not_exists(pk) OR (jobId = :jobId AND idx = :idx)',
+  ExpressionAttributeValues: { ':jobId': jobId, ':idx': idx },
+});
+
 export function eventStore(tableName: string, db = dynamoDb()): EventStore {
   return {
-    async putIfAbsent({ tenant, event, serialized, jobId, idx, ingestedAt }) {
-      const time = sortTime(event, ingestedAt);
+    async putIfAbsent(newEvent) {
       try {
         await db.send(
           new PutCommand({
             TableName: tableName,
-            Item: {
-              ...eventKey(tenant, event.source, event.id),
-              gsi1pk: typePartition(tenant, event.type),
-              gsi1sk: `${time}#${enc(event.source)}#${enc(event.id)}`,
-              tenant,
-              source: event.source,
-              id: event.id,
-              type: event.type,
-              time,
-              event: serialized,
-              jobId,
-              idx,
-              ingestedAt,
-            },
-            // First write wins; a retried chunk may re-write its own item (same job, same index).
-            ConditionExpression: 'attribute_not_exists(pk) OR (jobId = :jobId AND idx = :idx)',
-            ExpressionAttributeValues: { ':jobId': jobId, ':idx': idx },
+            Item: eventItem(newEvent),
+            ...firstWriteWins(newEvent.jobId, newEvent.idx),
           }),
         );
         return 'stored';
