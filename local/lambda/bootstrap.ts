@@ -12,7 +12,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 
 export interface BootstrapData {
   bundle: string;
@@ -46,13 +46,13 @@ if (!port) throw new Error('bootstrap must run in a worker thread');
 
 if (process.env.NODE_OPTIONS?.includes('--enable-source-maps')) process.setSourceMapsEnabled(true);
 
-/** Nice value of background functions' threads (0 is the default, 19 the lowest priority). */
-const backgroundNice = 10;
+/** How much lower background functions' threads run than the host (nice values: 0 default, 19 lowest). */
+const backgroundNiceOffset = 10;
 
 function lowerThreadPriority(): void {
   try {
     const threadId = Number(readlinkSync('/proc/thread-self').split('/').pop()); // "<pid>/task/<tid>"
-    setPriority(threadId, backgroundNice);
+    setPriority(threadId, Math.min(19, getPriority(threadId) + backgroundNiceOffset));
   } catch {
     // not Linux, or not permitted: the thread keeps the default priority
   }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleFunctions, type BundleResult } from '../../local/lambda/bundle';
 import { LambdaInvokeError } from '../../local/lambda/errors';
@@ -136,8 +136,10 @@ describe('local Lambda runtime', () => {
   });
 
   it.runIf(process.platform === 'linux')('runs background functions at a lower OS priority', async () => {
-    expect(await runtime.invoke('alpha', { action: 'nice' })).toBe(0);
-    expect(await runtime.invoke('background', { action: 'nice' })).toBe(10);
+    // Relative to the test process's own priority (0 normally; CI may run the suite niced).
+    const host = getPriority();
+    expect(await runtime.invoke('alpha', { action: 'nice' })).toBe(host);
+    expect(await runtime.invoke('background', { action: 'nice' })).toBe(Math.min(19, host + 10));
   });
 
   it('scales out beyond one sandbox only while the CPU has some to spare', async () => {
