@@ -10,8 +10,9 @@
  *   undeleted ones back with their ids, sent times, remaining delays and receive counts (services/sqs-journal).
  *   In-flight messages become visible again at once (AWS would wait out their visibility timeout), which the
  *   starter tolerates as the duplicate delivery it already handles.
- * - S3 → SQS notifications are delivered synchronously in-process, so an object that is stored always has its
- *   notification journaled (AWS delivers notifications at least once, usually within seconds).
+ * - S3 → SQS notifications: s3rver runs in a child process and holds each PUT's answer until its notification is
+ *   journaled here, so an object acknowledged as stored always has its notification (AWS delivers notifications
+ *   at least once, usually within seconds).
  * - Step Functions (local/stepfunctions): executions and history are on disk; executions RUNNING at a crash are
  *   resumed on the next start.
  * - While the cloud is down nothing can arrive (the CDN and API are down with it), as with a region outage the

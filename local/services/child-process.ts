@@ -16,11 +16,13 @@ export function spawnNodeChild(opts: {
   env: Record<string, string>;
   label: string;
   log: (line: string) => void;
+  /** An IPC channel (process.send / 'message') besides the pipes. */
+  ipc?: boolean;
 }): ChildProcess {
   const child = spawn(process.execPath, ['-e', `${watchdog}\n${opts.script}`, ...opts.args], {
     cwd: opts.cwd,
     env: { PATH: process.env.PATH ?? '', NODE_NO_WARNINGS: '1', ...opts.env },
-    stdio: ['pipe', 'pipe', 'pipe'],
+    stdio: opts.ipc ? ['pipe', 'pipe', 'pipe', 'ipc'] : ['pipe', 'pipe', 'pipe'],
   });
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream }).on('line', (line) =>

@@ -1,15 +1,19 @@
 /**
- * S3: s3rver (the S3 REST protocol over the file system) under <dataDir>/s3, with the one bucket. Its in-process
- * object events play the bucket's event notification: ObjectCreated events for keys under the configured prefix
- * are delivered as S3 event notification JSON; the first time the configuration is set up (an empty data
- * directory, or a changed configuration) S3's `s3:TestEvent` is delivered first, as AWS does.
+ * S3: s3rver (the S3 REST protocol over the file system) under <dataDir>/s3, with the one bucket, in a child
+ * process of its own (see s3-child.ts) so its request work does not share the host's event loop. Its object
+ * events play the bucket's event notification: ObjectCreated events for keys under the configured prefix come
+ * over IPC and are delivered here as S3 event notification JSON, in the order s3rver emitted them; the child
+ * holds each PUT's response until the notification has been handed over, so an object acknowledged as stored
+ * always has its notification journaled. The first time the configuration is set up (an empty data directory,
+ * or a changed configuration) S3's `s3:TestEvent` is delivered first, as AWS does.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { join } from 'node:path';
-import S3rver, { type S3rverEvent } from 's3rver';
-import { closeServer, host, listen } from './network';
+import type { ChildProcess } from 'node:child_process';
+import { freePort, host } from './network';
+import { spawnNodeChild, stopChild } from './child-process';
 import { objectCreatedNotification, testEvent } from './s3-notifications';
+import { s3ChildScript, s3rverModule, type FromS3Child, type ToS3Child } from './s3-child';
 
 export interface S3Notifications {
   /** Key prefix filter (wiring.ingestQueue.uploadPrefix). */
@@ -23,6 +27,8 @@ export interface S3Notifications {
 
 export interface S3Service {
   endpoint: string;
+  /** The child process serving S3 (tests check it is gone after stop). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -36,44 +42,74 @@ export async function startS3(opts: {
 }): Promise<S3Service> {
   const directory = join(opts.dir, 'buckets');
   mkdirSync(directory, { recursive: true });
-  const s3rver = new S3rver({
-    address: host,
-    port: 0,
-    silent: true,
-    directory,
-    configureBuckets: [{ name: opts.bucket }],
-  });
-  // s3rver's run() would listen itself; listening through `listen` keeps the 127.0.0.1-only/fallback rules.
-  const server = createServer(s3rver.callback());
-  const port = await listen(server, opts.port);
-  await s3rver.configureBuckets();
   const { notifications } = opts;
+  // The test event goes first: before the bucket accepts any object, so it precedes every ObjectCreated.
+  configureNotifications(opts.dir, opts.bucket, notifications);
+  const port = await freePort(opts.port);
+  const child = spawnNodeChild({
+    script: s3ChildScript,
+    args: [s3rverModule, directory, String(port), host, opts.bucket, notifications.prefix],
+    cwd: opts.dir,
+    env: {},
+    label: 's3',
+    log: opts.log,
+    ipc: true,
+  });
+  const send = (message: ToS3Child) => {
+    if (child.connected) child.send(message);
+  };
 
-  s3rver.on('event', (event: S3rverEvent) => {
-    const record = event.Records[0];
-    if (!record || !record.eventName.startsWith('ObjectCreated:')) return;
-    const { bucket, object } = record.s3;
-    if (!object.key.startsWith(notifications.prefix)) return;
-    const message = objectCreatedNotification({
-      region: opts.region,
-      bucket: bucket.name,
-      key: object.key,
-      size: object.size ?? 0,
-      eTag: object.eTag ?? '',
-      eventName: record.eventName,
-      eventTime: record.eventTime,
-      sourceIp: record.requestParameters.sourceIPAddress.replace(/^::ffff:/, ''),
-      configurationId: notifications.configurationId,
-    });
+  child.on('message', (message: FromS3Child) => {
+    if (message.type !== 'created') return;
+    const { object } = message;
     try {
-      notifications.deliver(JSON.stringify(message));
+      const notification = objectCreatedNotification({
+        region: opts.region,
+        bucket: object.bucket,
+        key: object.key,
+        size: object.size ?? 0,
+        eTag: object.eTag ?? '',
+        eventName: object.eventName,
+        eventTime: object.eventTime,
+        sourceIp: object.sourceIp.replace(/^::ffff:/, ''),
+        configurationId: notifications.configurationId,
+      });
+      notifications.deliver(JSON.stringify(notification));
     } catch (error) {
       opts.log(`[s3] could not deliver the notification for ${object.key}: ${String(error)}`);
+    } finally {
+      send({ type: 'delivered', id: message.id });
     }
   });
 
-  configureNotifications(opts.dir, opts.bucket, notifications);
-  return { endpoint: `http://${host}:${port}`, stop: () => closeServer(server) };
+  const stop = () => stopChild(child);
+  try {
+    await waitForReady(child);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { endpoint: `http://${host}:${port}`, pid: child.pid!, stop };
+}
+
+function waitForReady(child: ChildProcess, timeoutMs = 15_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: FromS3Child) => {
+      if (message.type === 'ready') done();
+      else if (message.type === 'failed') done(new Error(`s3rver did not start: ${message.error}`));
+    };
+    const onExit = (code: number | null) => done(new Error(`s3rver exited with code ${code}`));
+    const timer = setTimeout(() => done(new Error('s3rver did not start in time')), timeoutMs);
+    const done = (error?: Error) => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      if (error) reject(error);
+      else resolve();
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
 }
 
 /** Records the configuration; sends the test event when it is new or changed. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -145,6 +145,51 @@ describe('S3 event notifications to SQS', () => {
         },
       },
     });
+  });
+
+  it('has journaled the notification when the PUT is answered (s3rver runs in a child process)', async () => {
+    const s3 = new S3Client({
+      endpoint: s3Service.endpoint,
+      region,
+      credentials: localCredentials,
+      forcePathStyle: true,
+    });
+    const keys = Array.from({ length: 20 }, (_, i) => `uploads/t1/burst/${i}.json`);
+    await Promise.all(
+      keys.map((Key) => s3.send(new PutObjectCommand({ Bucket: 'sluice-local', Key, Body: '{}' }))),
+    );
+    // Read right after the last answer: every object's notification is already on disk.
+    const journal = readFileSync(join(dataDir, 'sqs', 'journal.ndjson'), 'utf8');
+    for (const key of keys) expect(journal).toContain(encodeS3EventKey(key));
+    expect(s3Service.pid).not.toBe(process.pid);
+    const messages = await receiveAll(sqsService.queueUrl, keys.length, 5_000, (body) =>
+      body.includes('/burst/'),
+    );
+    expect(messages).toHaveLength(keys.length);
+    for (const message of messages)
+      await sqsClient().send(
+        new DeleteMessageCommand({ QueueUrl: sqsService.queueUrl, ReceiptHandle: message.ReceiptHandle }),
+      );
+  });
+
+  it('stops its child process on stop()', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-s3-child-'));
+    try {
+      const service = await startS3({
+        dir,
+        port: any,
+        region,
+        bucket: 'sluice-local',
+        notifications: { prefix: 'uploads/', destinationArn: 'arn', configurationId: 'c', deliver: () => {} },
+        log: () => undefined,
+      });
+      expect(() => process.kill(service.pid, 0)).not.toThrow();
+      await service.stop();
+      expect(() => process.kill(service.pid, 0)).toThrow(/ESRCH/);
+      await expect(fetch(service.endpoint)).rejects.toThrow();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('encodes keys as S3 does and they decode back', () => {
