@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { startLocalCloud, type LocalCloud } from '../local/cloud';
 import { Api, signUpAndIn } from '../local/client';
 
+// The benchmarks run on the machine's Node 20 by design; the SDK's upgrade notice would only clutter the figures.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export interface BenchCloud {
   cloud: LocalCloud;
   api: Api;
