@@ -2,26 +2,14 @@
  * The Sluice HTTP API (README "API"): every call carries the ID token; a 401 refreshes the tokens once and
  * retries. Errors come back as ApiError with the API's code and message.
  */
-export type JobStatus = 'PENDING_UPLOAD' | 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+// The contract's types and error class come from the API's own code (type-only imports, erased from the bundle;
+// the error class is plain TypeScript).
+import { ApiError } from '../../shared/http/errors';
+import type { JobStatus, JobView as Job } from '../../shared/jobs/model';
+import type { Rejection } from '../../shared/cloudevents/types';
 
-export interface Rejection {
-  index: number;
-  id: string | null;
-  reason: string;
-}
-
-export interface Job {
-  jobId: string;
-  source: 'api' | 'upload';
-  status: JobStatus;
-  counts: { received: number; accepted: number; rejected: number; duplicates: number };
-  errors: Rejection[];
-  failure?: { error: string; cause: string };
-  executionArn: string | null;
-  createdAt: string;
-  updatedAt: string;
-  finishedAt: string | null;
-}
+export { ApiError };
+export type { Job, JobStatus, Rejection };
 
 export interface Page<T> {
   items: T[];
@@ -56,18 +44,6 @@ export interface EventQuery {
   until?: string;
   limit?: number;
   cursor?: string;
-}
-
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details: unknown[] = [],
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
 }
 
 /** `{"error":{"code","message","details"}}`, or API Gateway's own `{"message"}` (401, 404, 413, 500). */
