@@ -1,0 +1,79 @@
+/**
+ * The limits an untrusted event meets before anything stores or serializes it (README "Limits"). They are
+ * chosen so that every DynamoDB key built from an event stays under AWS's limits (partition key 2,048 bytes,
+ * sort key 1,024 bytes) on the table and on every index, whatever the characters: key parts whose encoded
+ * form would not fit are replaced by a hash (`keyPart`), and the full values stay in the item's attributes.
+ */
+import { createHash } from 'node:crypto';
+import type { Rejection } from './types';
+
+/** `id`, `source`, `type` and `subject`: at most this many bytes of UTF-8 (and well-formed UTF-16). */
+export const MAX_ATTRIBUTE_BYTES = 1_000;
+export const LIMITED_ATTRIBUTES = ['id', 'source', 'type', 'subject'] as const;
+
+/** Deepest nesting of an event's `data` (a scalar is 0, `{}` or `[]` is 1). */
+export const MAX_DATA_DEPTH = 64;
+
+/**
+ * Deepest nesting of a whole request body or JSON-array upload element. Above it the request is refused (400)
+ * before anything serializes it; between MAX_DATA_DEPTH and this, only the event is rejected.
+ */
+export const MAX_DOCUMENT_DEPTH = 1_000;
+
+/** A rejection's `id` is cut to this many characters (and marked `idTruncated`), its reason to the other. */
+export const MAX_REJECTION_ID_CHARS = 256;
+export const MAX_REJECTION_REASON_CHARS = 500;
+
+/**
+ * How deep `value` nests (a scalar is 0), counted without recursion so no depth can overflow the stack;
+ * stops counting once past `stopAbove` and returns `stopAbove + 1`.
+ */
+export function jsonDepth(value: unknown, stopAbove = Number.MAX_SAFE_INTEGER): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    const here = depth + 1;
+    if (here > deepest) deepest = here;
+    if (deepest > stopAbove) return stopAbove + 1;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, here]);
+    }
+  }
+  return deepest;
+}
+
+/** `value`'s UTF-8 byte length, or undefined when it holds a lone surrogate (not well-formed UTF-16). */
+export function wellFormedBytes(value: string): number | undefined {
+  return value.isWellFormed() ? Buffer.byteLength(value, 'utf8') : undefined;
+}
+
+const HASHED_PREFIX = 'sha256:';
+
+/**
+ * One `#`-separated part of a DynamoDB key: `encodeURIComponent(value)` when that fits in `maxChars`, else
+ * `sha256:<base64url of the value's SHA-256>`. encodeURIComponent never emits `:`, so the two forms cannot
+ * collide, and short values keep the keys they always had. `value` must be well-formed UTF-16.
+ */
+export function keyPart(value: string, maxChars: number): string {
+  const encoded = encodeURIComponent(value);
+  if (encoded.length <= maxChars) return encoded;
+  return HASHED_PREFIX + createHash('sha256').update(value, 'utf8').digest('base64url');
+}
+
+/** Cuts a string to `max` characters without splitting a surrogate pair. */
+export function truncateChars(value: string, max: number): string {
+  if (value.length <= max) return value;
+  let end = max;
+  const last = value.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return value.slice(0, end);
+}
+
+/** A rejection as the job records it: id and reason cut to their limits, a cut id marked. */
+export function rejection(index: number, id: string | null, reason: string): Rejection {
+  const shownReason = truncateChars(reason, MAX_REJECTION_REASON_CHARS);
+  if (id === null || id.length <= MAX_REJECTION_ID_CHARS) return { index, id, reason: shownReason };
+  return { index, id: truncateChars(id, MAX_REJECTION_ID_CHARS), idTruncated: true, reason: shownReason };
+}
