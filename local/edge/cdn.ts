@@ -61,6 +61,39 @@ function sendError(res: ServerResponse, status: number, code: string, message: s
   res.end(body);
 }
 
+/** S3's limit on key length (UTF-8 bytes). */
+const maxKeyBytes = 1024;
+/** s3rver keeps each key segment as a file name with a suffix (`._S3rver_object`); 255 bytes is the usual limit. */
+const maxSegmentBytes = 255 - '._S3rver_metadata.json'.length;
+
+/**
+ * The one S3 key a request path names: the path after its `/`, percent-decoded once and taken literally, as S3
+ * takes the path CloudFront forwards as is (`..%2F` is part of a key name, never a step up). s3rver keeps objects
+ * as files, so a key it cannot hold literally (a `.` or `..` segment, an empty segment before the last, a NUL, a
+ * segment too long for a file name) would resolve to another key or fail: those are `Unstorable`.
+ */
+export function literalKey(
+  path: string,
+): { key: string; error?: undefined } | { error: 'InvalidURI' | 'KeyTooLong' | 'Unstorable' } {
+  let key: string;
+  try {
+    key = decodeURIComponent(path.slice(1));
+  } catch {
+    return { error: 'InvalidURI' };
+  }
+  if (Buffer.byteLength(key) > maxKeyBytes) return { error: 'KeyTooLong' };
+  const segments = key.split('/');
+  const unstorable = segments.some(
+    (segment, i) =>
+      segment === '.' ||
+      segment === '..' ||
+      (segment === '' && i < segments.length - 1) ||
+      segment.includes('\0') ||
+      Buffer.byteLength(segment) > maxSegmentBytes,
+  );
+  return unstorable ? { error: 'Unstorable' } : { key };
+}
+
 export async function startCdn(options: CdnOptions): Promise<Cdn> {
   const signedPrefix = options.signedPrefix ?? '/uploads/';
   const webPrefix = options.webPrefix ?? 'web/';
@@ -118,12 +151,13 @@ export async function startCdn(options: CdnOptions): Promise<Cdn> {
     const method = req.method ?? 'GET';
     const rawUrl = req.url ?? '/';
     const path = rawUrl.split('?')[0]!;
-    let key: string;
-    try {
-      key = decodeURIComponent(path.slice(1));
-    } catch {
+    const literal = literalKey(path);
+    if (literal.error === 'InvalidURI')
       return sendError(res, 400, 'InvalidURI', 'Couldn\u2019t parse the specified URI.');
-    }
+    if (literal.error === 'KeyTooLong') return sendError(res, 400, 'KeyTooLongError', 'Your key is too long');
+    // No object can have such a key here (see literalKey), and none may be written.
+    if (literal.error) return sendError(res, 403, 'AccessDenied', 'Access Denied');
+    const key = literal.key;
 
     if (path.startsWith(signedPrefix)) {
       const verdict = verifySignedUrl({

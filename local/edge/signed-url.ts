@@ -22,19 +22,44 @@ export const cannedPolicy = (resource: string, expires: number) =>
     Statement: [{ Resource: resource, Condition: { DateLessThan: { 'AWS:EpochTime': expires } } }],
   });
 
-/** Splits a request URL into the signing parameters and the URL without them (what the policy covers). */
-export function splitSignedUrl(url: string): { resource: string; params: Record<string, string> } {
+/**
+ * Splits a request URL into the signing parameters and the URL without them (what the policy covers).
+ * `malformed`: a signing parameter given twice or with a broken `%` escape (CloudFront answers 403).
+ */
+export function splitSignedUrl(url: string): {
+  resource: string;
+  params: Record<string, string>;
+  malformed: boolean;
+} {
   const queryStart = url.indexOf('?');
-  if (queryStart === -1) return { resource: url, params: {} };
+  if (queryStart === -1) return { resource: url, params: {}, malformed: false };
   const params: Record<string, string> = {};
   const kept: string[] = [];
+  let malformed = false;
   for (const pair of url.slice(queryStart + 1).split('&')) {
     if (!pair) continue;
     const [name = '', ...rest] = pair.split('=');
-    if (signingParams.has(name)) params[name] = decodeURIComponent(rest.join('='));
-    else kept.push(pair);
+    if (!signingParams.has(name)) {
+      kept.push(pair);
+      continue;
+    }
+    const value = decodeParam(rest.join('='));
+    if (value === undefined || Object.hasOwn(params, name)) malformed = true;
+    else params[name] = value;
   }
-  return { resource: url.slice(0, queryStart) + (kept.length ? `?${kept.join('&')}` : ''), params };
+  return {
+    resource: url.slice(0, queryStart) + (kept.length ? `?${kept.join('&')}` : ''),
+    params,
+    malformed,
+  };
+}
+
+function decodeParam(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Policy resources may use `*` (any characters) and `?` (one character). */
@@ -49,18 +74,61 @@ export function resourceMatches(pattern: string, url: string): boolean {
 function ipAllowed(cidr: string, ip: string): boolean {
   const [address = '', bits = '32'] = cidr.split('/');
   if (!isIPv4(address) || !isIPv4(ip)) return false;
+  const prefix = Number(bits);
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > 32) return false;
   const list = new BlockList();
-  list.addSubnet(address, Number(bits), 'ipv4');
+  list.addSubnet(address, prefix, 'ipv4');
   return list.check(ip, 'ipv4');
 }
 
 interface PolicyStatement {
   Resource?: string;
-  Condition?: {
-    DateLessThan?: { 'AWS:EpochTime'?: number };
-    DateGreaterThan?: { 'AWS:EpochTime'?: number };
-    IpAddress?: { 'AWS:SourceIp'?: string };
+  Condition: {
+    DateLessThan: { 'AWS:EpochTime': number };
+    DateGreaterThan?: { 'AWS:EpochTime': number };
+    IpAddress?: { 'AWS:SourceIp': string };
   };
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** An optional `{ <name>: <typeof> }` condition block. */
+const conditionHolds = (block: unknown, name: string, type: 'number' | 'string') =>
+  block === undefined || (isObject(block) && typeof block[name] === type);
+
+/** The policy's one statement when its JSON has the shape CloudFront requires, else undefined. */
+function parsePolicy(text: string): PolicyStatement | undefined {
+  let policy: unknown;
+  try {
+    policy = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(policy) || !Array.isArray(policy.Statement) || policy.Statement.length !== 1)
+    return undefined;
+  const statement: unknown = policy.Statement[0];
+  if (!isObject(statement) || !isObject(statement.Condition)) return undefined;
+  if (statement.Resource !== undefined && typeof statement.Resource !== 'string') return undefined;
+  const { DateLessThan, DateGreaterThan, IpAddress } = statement.Condition;
+  if (!isObject(DateLessThan) || typeof DateLessThan['AWS:EpochTime'] !== 'number') return undefined;
+  if (!conditionHolds(DateGreaterThan, 'AWS:EpochTime', 'number')) return undefined;
+  if (!conditionHolds(IpAddress, 'AWS:SourceIp', 'string')) return undefined;
+  return statement as unknown as PolicyStatement;
+}
+
+function signatureValid(
+  algorithm: string,
+  policy: string,
+  key: string | KeyObject,
+  signature: string,
+): boolean {
+  try {
+    const publicKey = typeof key === 'string' ? createPublicKey(key) : key;
+    return verify(algorithm, Buffer.from(policy), publicKey, decodeCloudFrontBase64(signature));
+  } catch {
+    return false;
+  }
 }
 
 const denied: Verdict = { ok: false, code: 'AccessDenied', message: 'Access denied' };
@@ -73,13 +141,15 @@ export function verifySignedUrl(request: {
   trustedKeys: Record<string, string | KeyObject>;
   nowSeconds?: number;
 }): Verdict {
-  const { resource, params } = splitSignedUrl(request.url);
+  const { resource, params, malformed } = splitSignedUrl(request.url);
+  if (malformed) return denied;
   const keyPairId = params['Key-Pair-Id'];
   const signature = params.Signature;
   if (!keyPairId || !signature || (params.Expires === undefined && params.Policy === undefined)) {
     return { ok: false, code: 'MissingKey', message: 'Missing Key-Pair-Id query parameter or cookie value' };
   }
-  const key = request.trustedKeys[keyPairId];
+  // Own properties only: `constructor` or `__proto__` is an unknown key like any other.
+  const key = Object.hasOwn(request.trustedKeys, keyPairId) ? request.trustedKeys[keyPairId] : undefined;
   if (!key) return { ok: false, code: 'InvalidKey', message: 'Unknown Key' };
 
   let policyText: string;
@@ -90,24 +160,15 @@ export function verifySignedUrl(request: {
       return { ok: false, code: 'MalformedPolicy', message: 'Malformed Policy' };
     policyText = cannedPolicy(resource, Number(params.Expires));
   }
-  let statement: PolicyStatement | undefined;
-  try {
-    statement = (JSON.parse(policyText) as { Statement?: PolicyStatement[] }).Statement?.[0];
-  } catch {
-    statement = undefined;
-  }
-  const dateLessThan = statement?.Condition?.DateLessThan?.['AWS:EpochTime'];
-  if (!statement || typeof dateLessThan !== 'number') {
-    return { ok: false, code: 'MalformedPolicy', message: 'Malformed Policy' };
-  }
+  const statement = parsePolicy(policyText);
+  if (!statement) return { ok: false, code: 'MalformedPolicy', message: 'Malformed Policy' };
+  const dateLessThan = statement.Condition.DateLessThan['AWS:EpochTime'];
 
   const algorithm = params['Hash-Algorithm'] === 'SHA256' ? 'RSA-SHA256' : 'RSA-SHA1';
-  const publicKey = typeof key === 'string' ? createPublicKey(key) : key;
-  if (!verify(algorithm, Buffer.from(policyText), publicKey, decodeCloudFrontBase64(signature)))
-    return denied;
+  if (!signatureValid(algorithm, policyText, key, signature)) return denied;
 
   const now = request.nowSeconds ?? Math.floor(Date.now() / 1000);
-  const { DateGreaterThan, IpAddress } = statement.Condition ?? {};
+  const { DateGreaterThan, IpAddress } = statement.Condition;
   if (statement.Resource !== undefined && !resourceMatches(statement.Resource, resource)) return denied;
   if (now >= dateLessThan) return denied;
   if (DateGreaterThan?.['AWS:EpochTime'] !== undefined && now <= DateGreaterThan['AWS:EpochTime'])

@@ -2,7 +2,8 @@
  * DynamoDB: dynalite (the DynamoDB JSON protocol over LevelDB) persisted under <dataDir>/dynamodb, with the
  * one table declared in wiring.table created on first start (PAY_PER_REQUEST, as in the stack). It runs in a
  * child process: every write goes through it, and on a two-core machine it should not share an event loop with
- * the gateway, the poller and the Step Functions engine.
+ * the gateway, the poller and the Step Functions engine. DynamoDB's key and item size limits are enforced in it
+ * (dynalite-limits.ts), so nothing is stored locally that AWS would refuse.
  */
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,6 +20,7 @@ import { table } from '../../cdk/wiring';
 import { freePort, host } from './network';
 import { spawnNodeChild, stopChild } from './child-process';
 import { localCredentials } from './credentials';
+import { dynaliteLimitsScript } from './dynalite-limits';
 
 export interface DynamoDbService {
   endpoint: string;
@@ -60,8 +62,9 @@ export async function startDynamoDb(opts: {
 const dynaliteModule = createRequire(import.meta.url).resolve('dynalite');
 
 const dynaliteScript = `
-const [module, path, port, host] = process.argv.slice(1);
-require(module)({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 })
+const [dynaliteModule, path, port, host] = process.argv.slice(1);
+${dynaliteLimitsScript}
+require(dynaliteModule)({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 })
   .listen(Number(port), host, () => process.stdout.write('dynalite ready\\n'));
 `;
 

@@ -3,9 +3,10 @@
  * ObjectCreated events under the notification prefix sent to the parent in the order s3rver emits them. A
  * request's response waits until the parent has handed each notification it caused to the queue (the
  * parent's `delivered` reply), as the in-process bridge did: once a PUT is answered, its notification is
- * journaled.
+ * journaled. ListObjectsV2 is answered by s3-list.ts (s3rver's fails on every truncated listing).
  */
 import { createRequire } from 'node:module';
+import { s3ListObjectsV2Script } from './s3-list';
 
 /** The object fields the notification is built from (s3rver's event record, flattened). */
 export interface CreatedObject {
@@ -32,6 +33,7 @@ export const s3ChildScript = `
 const [module, directory, port, host, bucketName, prefix] = process.argv.slice(1);
 const { createServer } = require('node:http');
 const S3rver = require(module);
+${s3ListObjectsV2Script}
 process.on('disconnect', () => process.exit(0));
 
 const fail = (error) => process.send({ type: 'failed', error: String(error) }, () => process.exit(1));

@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
+import { request } from 'node:http';
 import { getSignedUrl } from '@aws-sdk/cloudfront-signer';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { startCdn, type Cdn } from '../../local/edge/cdn';
+import { literalKey, startCdn, type Cdn } from '../../local/edge/cdn';
 import { cannedPolicy, resourceMatches, splitSignedUrl } from '../../local/edge/signed-url';
 import { startS3, type S3Service } from '../../local/services/s3';
 import { localCredentials } from '../../local/services/credentials';
@@ -193,7 +194,158 @@ describe('CloudFront web behavior', () => {
   });
 });
 
+/** A request with the path exactly as given (fetch would resolve dot segments, `%2e` included). */
+function raw(method: string, path: string, body?: string): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(cdn.url);
+  return new Promise((resolve, reject) => {
+    const req = request({
+      hostname,
+      port,
+      method,
+      path,
+      headers: { 'content-length': Buffer.byteLength(body ?? '') },
+    });
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const errorCode = (body: string) => /<Code>([^<]*)<\/Code>/.exec(body)?.[1];
+const cloudFrontBase64 = (text: string) =>
+  Buffer.from(text).toString('base64').replace(/\+/g, '-').replace(/=/g, '_').replace(/\//g, '~');
+
+describe('CloudFront + S3 keys are literal', () => {
+  const secret = '{"tenant":"t2","secret":true}';
+  beforeAll(async () => {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'submissions/t2/job9.json', Body: secret }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'web/app.js', Body: 'app' }));
+  });
+
+  it('never resolves dot segments or encoded slashes out of web/', async () => {
+    for (const path of [
+      '/..%2Fsubmissions%2Ft2%2Fjob9.json',
+      '/../submissions/t2/job9.json',
+      '/%2E%2E/submissions/t2/job9.json',
+      '/%2e%2e%2fsubmissions%2ft2%2fjob9.json',
+      '/a/..%2F..%2Fsubmissions%2Ft2%2Fjob9.json',
+      '/uploads%2F..%2F..%2Fsubmissions%2Ft2%2Fjob9.json',
+      '//submissions/t2/job9.json',
+      '/./app.js',
+      '/%00',
+    ]) {
+      const response = await raw('GET', path);
+      expect({ path, status: response.status, code: errorCode(response.body) }).toEqual({
+        path,
+        status: 403,
+        code: 'AccessDenied',
+      });
+      expect(response.body).not.toContain('secret');
+    }
+    expect(await raw('GET', '/app.js')).toEqual({ status: 200, body: 'app' });
+    expect((await raw('GET', `/${'a'.repeat(1100)}`)).status).toBe(400);
+    expect((await raw('GET', '/%E0%A4%A')).status).toBe(400);
+  });
+
+  it('keeps an upload under its signed key, even with a wildcard policy', async () => {
+    const policy = JSON.stringify({
+      Statement: [
+        {
+          Resource: `${cdn.url}/uploads/t1/*`,
+          Condition: { DateLessThan: { 'AWS:EpochTime': Math.floor(Date.now() / 1000) + 3600 } },
+        },
+      ],
+    });
+    const signed = new URL(await sign('/uploads/t1/file.ndjson', { policy, dateLessThan: undefined }));
+    for (const path of [
+      '/uploads/t1/..%2F..%2Fsubmissions%2Ft2%2Fjob9.json',
+      '/uploads/t1/%2e%2e/%2e%2e/submissions/t2/job9.json',
+      '/uploads/t1/../../submissions/t2/job9.json',
+      '/uploads/t1//x',
+    ]) {
+      const response = await raw('PUT', `${path}${signed.search}`, 'overwritten');
+      expect({ path, status: response.status }).toEqual({ path, status: 403 });
+    }
+    expect(await stored('submissions/t2/job9.json')).toBe(secret);
+    expect((await raw('PUT', `/uploads/t1/file.ndjson${signed.search}`, 'ok')).status).toBe(200);
+    expect(await stored('uploads/t1/file.ndjson')).toBe('ok');
+  });
+
+  it("answers malformed signing parameters with CloudFront's 403, never a 5xx", async () => {
+    const valid = new URL(await sign('/uploads/t1/m.ndjson'));
+    const param = (name: string) => valid.searchParams.get(name)!;
+    const withParams = (params: string) => `/uploads/t1/m.ndjson?${params}`;
+    const canned = `Expires=${param('Expires')}&Signature=${param('Signature')}`;
+    const policy = (json: string) =>
+      withParams(`Policy=${cloudFrontBase64(json)}&Signature=${param('Signature')}&Key-Pair-Id=${keyPairId}`);
+    const cases: [string, string][] = [
+      [withParams(`${canned}&Key-Pair-Id=constructor`), 'InvalidKey'],
+      [withParams(`${canned}&Key-Pair-Id=__proto__`), 'InvalidKey'],
+      [withParams(`${canned}&Key-Pair-Id=hasOwnProperty`), 'InvalidKey'],
+      [withParams(`${canned}&Key-Pair-Id=%E0%A4%A`), 'AccessDenied'],
+      [withParams(`Expires=${param('Expires')}&Signature=%ZZ&Key-Pair-Id=${keyPairId}`), 'AccessDenied'],
+      [withParams(`${canned}&Key-Pair-Id=${keyPairId}&Key-Pair-Id=${keyPairId}`), 'AccessDenied'],
+      [withParams(`${canned}&Signature=${param('Signature')}&Key-Pair-Id=${keyPairId}`), 'AccessDenied'],
+      [withParams(`Expires=${param('Expires')}&Signature=!!!*&Key-Pair-Id=${keyPairId}`), 'AccessDenied'],
+      [
+        withParams(`Expires=${param('Expires')}&Signature=${'A'.repeat(8000)}&Key-Pair-Id=${keyPairId}`),
+        'AccessDenied',
+      ],
+      [withParams(`${canned}&Key-Pair-Id=${'K'.repeat(8000)}`), 'InvalidKey'],
+      [withParams(`Expires=-1&Signature=${param('Signature')}&Key-Pair-Id=${keyPairId}`), 'MalformedPolicy'],
+      [withParams(`Policy=!!!&Signature=${param('Signature')}&Key-Pair-Id=${keyPairId}`), 'MalformedPolicy'],
+      [policy('null'), 'MalformedPolicy'],
+      [policy('[]'), 'MalformedPolicy'],
+      [policy('"Statement"'), 'MalformedPolicy'],
+      [policy('{"Statement":"x"}'), 'MalformedPolicy'],
+      [policy('{"Statement":[null]}'), 'MalformedPolicy'],
+      [policy('{"Statement":[{"Condition":null}]}'), 'MalformedPolicy'],
+      [
+        policy('{"Statement":[{"Resource":5,"Condition":{"DateLessThan":{"AWS:EpochTime":1}}}]}'),
+        'MalformedPolicy',
+      ],
+      [policy('{"Statement":[{"Condition":{"DateLessThan":{"AWS:EpochTime":"1"}}}]}'), 'MalformedPolicy'],
+      [
+        policy(
+          '{"Statement":[{"Condition":{"DateLessThan":{"AWS:EpochTime":9e9},"IpAddress":{"AWS:SourceIp":1}}}]}',
+        ),
+        'MalformedPolicy',
+      ],
+      [policy('{"Statement":[{"Condition":{"DateLessThan":{"AWS:EpochTime":9e9}}}]}'), 'AccessDenied'],
+    ];
+    for (const [path, code] of cases) {
+      for (const method of ['GET', 'PUT']) {
+        const response = await raw(method, path, method === 'PUT' ? 'x' : undefined);
+        expect({ path, method, status: response.status, code: errorCode(response.body) }).toEqual({
+          path,
+          method,
+          status: 403,
+          code,
+        });
+      }
+    }
+    expect(await stored('uploads/t1/m.ndjson')).toBeUndefined();
+  });
+});
+
 describe('signed URL helpers', () => {
+  it('maps a path to one literal key, refusing those the local bucket cannot hold', () => {
+    expect(literalKey('/uploads/t/j/a%20b.ndjson')).toEqual({ key: 'uploads/t/j/a b.ndjson' });
+    expect(literalKey('/docs/')).toEqual({ key: 'docs/' });
+    expect(literalKey('/')).toEqual({ key: '' });
+    expect(literalKey('/%252e%252e')).toEqual({ key: '%2e%2e' });
+    for (const path of ['/..', '/a/%2e', '/a//b', '//a', '/a%00', `/${'a'.repeat(250)}`]) {
+      expect(literalKey(path)).toEqual({ error: 'Unstorable' });
+    }
+    expect(literalKey('/%')).toEqual({ error: 'InvalidURI' });
+    expect(literalKey(`/${'a/'.repeat(513)}`)).toEqual({ error: 'KeyTooLong' });
+  });
+
   it('rebuilds the URL without the signing parameters and the canned policy as CloudFront does', () => {
     const { resource, params } = splitSignedUrl(
       'http://h/a%20b?x=1&Expires=10&Signature=a~b_&Key-Pair-Id=K&y=2',
