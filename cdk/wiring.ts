@@ -22,6 +22,8 @@ export interface Settings {
   maxChunksPerJob: number;
   /** Smallest chunk, in bytes of source text (small jobs still get a few parallel chunks). */
   minChunkBytes: number;
+  /** Rejections per page of a job's rejection report in S3 (each page is one object). */
+  reportPageSize: number;
   /** Conditional PutItem calls in flight per chunk. */
   writeConcurrency: number;
 }
@@ -35,6 +37,7 @@ export const defaultSettings: Settings = {
   uploadGraceSeconds: 60,
   maxChunksPerJob: 1_000,
   minChunkBytes: 256 * 1024,
+  reportPageSize: 1_000,
   writeConcurrency: 32,
 };
 
@@ -48,6 +51,7 @@ export const settingEnvNames: Record<keyof Settings, string> = {
   uploadGraceSeconds: 'UPLOAD_GRACE_SECONDS',
   maxChunksPerJob: 'MAX_CHUNKS_PER_JOB',
   minChunkBytes: 'MIN_CHUNK_BYTES',
+  reportPageSize: 'REPORT_PAGE_SIZE',
   writeConcurrency: 'WRITE_CONCURRENCY',
 };
 
@@ -210,7 +214,11 @@ const functionSpecs = {
     description: "Workflow: add up the chunks' results, write the rejection report and finish the job",
     timeoutSeconds: 300,
     memoryMb: 1024,
-    env: { TABLE_NAME: ref('tableName'), BUCKET_NAME: ref('bucketName') },
+    env: {
+      TABLE_NAME: ref('tableName'),
+      BUCKET_NAME: ref('bucketName'),
+      ...Object.fromEntries([setting('reportPageSize')]),
+    },
     access: { table: 'readWrite', bucket: 'readWrite' },
   },
   'mark-job-failed': {
