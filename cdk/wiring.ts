@@ -16,7 +16,10 @@ export interface Settings {
   maxUploadBytes: number;
   /** Lifetime of a signed upload URL (seconds). */
   uploadUrlTtlSeconds: number;
-  /** Time after expiry before a PENDING_UPLOAD job is failed with UploadNotReceived (seconds). */
+  /**
+   * Time after expiry before a PENDING_UPLOAD job whose file is not in S3 fails with UploadNotReceived
+   * (seconds): the allowance for a PUT that started before expiry to finish.
+   */
   uploadGraceSeconds: number;
   /** Upper bound on the number of chunks in one job (keeps execution history under 25,000 events). */
   maxChunksPerJob: number;
@@ -34,7 +37,7 @@ export const defaultSettings: Settings = {
   maxEventBytes: 256 * 1024,
   maxUploadBytes: 512 * 1024 * 1024,
   uploadUrlTtlSeconds: 900,
-  uploadGraceSeconds: 60,
+  uploadGraceSeconds: 900,
   maxChunksPerJob: 1_000,
   minChunkBytes: 256 * 1024,
   reportPageSize: 1_000,
@@ -177,9 +180,11 @@ const functionSpecs = {
       MAX_RECEIVE_COUNT: ref('maxReceiveCount'),
       // Upload deadlines further out than SQS's 15-minute delay are re-sent with the remaining delay.
       QUEUE_URL: ref('queueUrl'),
+      // A due upload deadline looks for the file (HeadObject) before failing its job.
+      BUCKET_NAME: ref('bucketName'),
       ...Object.fromEntries([setting('uploadGraceSeconds')]),
     },
-    access: { table: 'readWrite', stateMachine: 'start', queue: 'send' },
+    access: { table: 'readWrite', stateMachine: 'start', queue: 'send', bucket: 'read' },
   },
   'prepare-job': {
     entry: 'functions/prepare-job/handler.ts',
