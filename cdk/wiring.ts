@@ -294,6 +294,10 @@ export const ingestQueue = {
 export const executionEnded = {
   consumer: 'record-execution-end' as FunctionName,
   statuses: ['FAILED', 'TIMED_OUT', 'ABORTED'] as const,
+  /** Lambda's asynchronous retries before an event goes to the on-failure queue (alarmed). */
+  retryAttempts: 2,
+  maxEventAgeHours: 6,
+  failureRetentionDays: 14,
 };
 
 /** The workflow document and what each `${Placeholder}` in it is replaced with. */
