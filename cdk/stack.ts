@@ -85,6 +85,7 @@ export class SluiceStack extends Stack {
       httpApi: api.httpApi,
       queue: ingest.queue,
       deadLetterQueue: ingest.deadLetterQueue,
+      executionEndFailures: workflow.executionEndFailures,
       stateMachine: workflow.stateMachine,
       functions: functions.byName,
     });

@@ -16,12 +16,17 @@ export interface Settings {
   maxUploadBytes: number;
   /** Lifetime of a signed upload URL (seconds). */
   uploadUrlTtlSeconds: number;
-  /** Time after expiry before a PENDING_UPLOAD job is failed with UploadNotReceived (seconds). */
+  /**
+   * Time after expiry before a PENDING_UPLOAD job whose file is not in S3 fails with UploadNotReceived
+   * (seconds): the allowance for a PUT that started before expiry to finish.
+   */
   uploadGraceSeconds: number;
   /** Upper bound on the number of chunks in one job (keeps execution history under 25,000 events). */
   maxChunksPerJob: number;
   /** Smallest chunk, in bytes of source text (small jobs still get a few parallel chunks). */
   minChunkBytes: number;
+  /** Rejections per page of a job's rejection report in S3 (each page is one object). */
+  reportPageSize: number;
   /** Conditional PutItem calls in flight per chunk. */
   writeConcurrency: number;
 }
@@ -32,9 +37,10 @@ export const defaultSettings: Settings = {
   maxEventBytes: 256 * 1024,
   maxUploadBytes: 512 * 1024 * 1024,
   uploadUrlTtlSeconds: 900,
-  uploadGraceSeconds: 60,
+  uploadGraceSeconds: 900,
   maxChunksPerJob: 1_000,
   minChunkBytes: 256 * 1024,
+  reportPageSize: 1_000,
   writeConcurrency: 32,
 };
 
@@ -48,6 +54,7 @@ export const settingEnvNames: Record<keyof Settings, string> = {
   uploadGraceSeconds: 'UPLOAD_GRACE_SECONDS',
   maxChunksPerJob: 'MAX_CHUNKS_PER_JOB',
   minChunkBytes: 'MIN_CHUNK_BYTES',
+  reportPageSize: 'REPORT_PAGE_SIZE',
   writeConcurrency: 'WRITE_CONCURRENCY',
 };
 
@@ -173,9 +180,11 @@ const functionSpecs = {
       MAX_RECEIVE_COUNT: ref('maxReceiveCount'),
       // Upload deadlines further out than SQS's 15-minute delay are re-sent with the remaining delay.
       QUEUE_URL: ref('queueUrl'),
+      // A due upload deadline looks for the file (HeadObject) before failing its job.
+      BUCKET_NAME: ref('bucketName'),
       ...Object.fromEntries([setting('uploadGraceSeconds')]),
     },
-    access: { table: 'readWrite', stateMachine: 'start', queue: 'send' },
+    access: { table: 'readWrite', stateMachine: 'start', queue: 'send', bucket: 'read' },
   },
   'prepare-job': {
     entry: 'functions/prepare-job/handler.ts',
@@ -210,7 +219,11 @@ const functionSpecs = {
     description: "Workflow: add up the chunks' results, write the rejection report and finish the job",
     timeoutSeconds: 300,
     memoryMb: 1024,
-    env: { TABLE_NAME: ref('tableName'), BUCKET_NAME: ref('bucketName') },
+    env: {
+      TABLE_NAME: ref('tableName'),
+      BUCKET_NAME: ref('bucketName'),
+      ...Object.fromEntries([setting('reportPageSize')]),
+    },
     access: { table: 'readWrite', bucket: 'readWrite' },
   },
   'mark-job-failed': {
@@ -281,6 +294,10 @@ export const ingestQueue = {
 export const executionEnded = {
   consumer: 'record-execution-end' as FunctionName,
   statuses: ['FAILED', 'TIMED_OUT', 'ABORTED'] as const,
+  /** Lambda's asynchronous retries before an event goes to the on-failure queue (alarmed). */
+  retryAttempts: 2,
+  maxEventAgeHours: 6,
+  failureRetentionDays: 14,
 };
 
 /** The workflow document and what each `${Placeholder}` in it is replaced with. */

@@ -11,6 +11,8 @@ export interface MonitoringProps {
   httpApi: apigw.HttpApi;
   queue: sqs.IQueue;
   deadLetterQueue: sqs.IQueue;
+  /** Execution-end events nobody processed: jobs that may be left RUNNING. */
+  executionEndFailures: sqs.IQueue;
   stateMachine: sfn.IStateMachine;
   functions: Record<string, lambda.IFunction>;
 }
@@ -24,6 +26,10 @@ export class Monitoring extends Construct {
     super(scope, id);
     const period = alarmPeriod;
     const deadLetters = props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+      period,
+      statistic: 'Maximum',
+    });
+    const unrecordedEnds = props.executionEndFailures.metricApproximateNumberOfMessagesVisible({
       period,
       statistic: 'Maximum',
     });
@@ -51,6 +57,13 @@ export class Monitoring extends Construct {
         'DeadLettersAlarm',
         'Sluice: messages in the dead-letter queue (their jobs were failed with DeliveryFailed)',
         deadLetters,
+        GREATER_THAN_THRESHOLD,
+        0,
+      ),
+      alarm(
+        'ExecutionEndFailuresAlarm',
+        'Sluice: execution ends that record-execution-end could not record (their jobs may stay RUNNING; see the queue and redrive)',
+        unrecordedEnds,
         GREATER_THAN_THRESHOLD,
         0,
       ),
@@ -94,7 +107,7 @@ export class Monitoring extends Construct {
           new cloudwatch.GraphWidget({
             title: 'Queue depth and dead letters',
             left: [props.queue.metricApproximateNumberOfMessagesVisible({ period })],
-            right: [deadLetters],
+            right: [deadLetters, unrecordedEnds],
           }),
         ],
         [

@@ -46,8 +46,13 @@ export class Storage extends Construct {
       encryption: s3.BucketEncryption.S3_MANAGED,
       serverAccessLogsBucket: this.logsBucket,
       serverAccessLogsPrefix: 'bucket/',
+      // Nothing a job reads stays forever (README "Limits"): the API serves events from the table and reports
+      // from reports/, so a submission or an upload is needed only until its job finishes (at most the queue's
+      // 4-day retention plus the 2-hour execution timeout).
       lifecycleRules: [
         { id: 'expire-work', prefix: 'work/', expiration: Duration.days(7) },
+        { id: 'expire-uploads', prefix: 'uploads/', expiration: Duration.days(7) },
+        { id: 'expire-submissions', prefix: 'submissions/', expiration: Duration.days(30) },
         { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
       removalPolicy: RemovalPolicy.RETAIN,

@@ -3,7 +3,10 @@ import path from 'node:path';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Duration } from 'aws-cdk-lib';
+import * as lambdaDestinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
@@ -25,6 +28,11 @@ export const readDefinition = (): string =>
  */
 export class Workflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
+  /**
+   * Execution-end events the consumer could not process (after Lambda's retries) or EventBridge could not
+   * deliver: each is a job that may still be RUNNING. Alarmed on in Monitoring.
+   */
+  readonly executionEndFailures: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: WorkflowProps) {
     super(scope, id);
@@ -57,6 +65,25 @@ export class Workflow extends Construct {
       true,
     );
 
+    this.executionEndFailures = new sqs.Queue(this, 'ExecutionEndFailures', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(executionEnded.failureRetentionDays),
+    });
+    NagSuppressions.addResourceSuppressions(this.executionEndFailures, [
+      {
+        id: 'AwsSolutions-SQS3',
+        reason:
+          "This queue is itself a dead-letter queue: the on-failure destination of the execution-end consumer and its EventBridge target's DLQ.",
+      },
+    ]);
+    const consumer = props.functions[executionEnded.consumer];
+    consumer.configureAsyncInvoke({
+      onFailure: new lambdaDestinations.SqsDestination(this.executionEndFailures),
+      retryAttempts: executionEnded.retryAttempts,
+      maxEventAge: Duration.hours(executionEnded.maxEventAgeHours),
+    });
+
     new events.Rule(this, 'ExecutionEnded', {
       description: `Sluice: ${workflow.name} executions that ended ${executionEnded.statuses.join(', ')}`,
       eventPattern: {
@@ -67,7 +94,7 @@ export class Workflow extends Construct {
           stateMachineArn: [this.stateMachine.stateMachineArn],
         },
       },
-      targets: [new targets.LambdaFunction(props.functions[executionEnded.consumer])],
+      targets: [new targets.LambdaFunction(consumer, { deadLetterQueue: this.executionEndFailures })],
     });
   }
 }

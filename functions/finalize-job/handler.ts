@@ -1,7 +1,6 @@
 /** Workflow task FinalizeJob: add up the chunk results, write the rejection report, mark the job SUCCEEDED. */
 import { z } from 'zod';
-import pLimit from 'p-limit';
-import { readEnv } from '../../shared/config';
+import { intVar, readEnv } from '../../shared/config';
 import { jobStore } from '../../shared/aws/stores/jobs';
 import { getJson, putJson } from '../../shared/aws/stores/objects';
 import { toJobView, type JobView } from '../../shared/jobs/model';
@@ -9,7 +8,7 @@ import type { ChunkResult } from '../../shared/jobs/results';
 import { TaskError } from '../../shared/pipeline/errors';
 import { summarizeJob } from '../../shared/pipeline/finalize';
 import { notRunnable } from '../../shared/pipeline/job-state';
-import { reportKey, resultKey } from '../../shared/pipeline/keys';
+import { reportPrefix, resultKey } from '../../shared/pipeline/keys';
 import { workflowTask } from '../../shared/pipeline/task';
 
 export interface FinalizeJobInput {
@@ -20,35 +19,51 @@ export interface FinalizeJobInput {
   received: number;
 }
 
-const RESULT_READS_IN_FLIGHT = 16;
+/** Chunk results read ahead of the one being added up: memory holds at most this many plus one. */
+const RESULTS_READ_AHEAD = 4;
 
-const config = () => readEnv({ TABLE_NAME: z.string().min(1), BUCKET_NAME: z.string().min(1) });
+const config = () =>
+  readEnv({ TABLE_NAME: z.string().min(1), BUCKET_NAME: z.string().min(1), REPORT_PAGE_SIZE: intVar });
 
-async function readResults(bucket: string, jobId: string, chunkCount: number): Promise<ChunkResult[]> {
-  const limit = pLimit(RESULT_READS_IN_FLIGHT);
-  return Promise.all(
-    Array.from({ length: chunkCount }, (_, n) =>
-      limit(async () => {
-        const result = await getJson<ChunkResult>(bucket, resultKey(jobId, n));
-        if (!result) throw new TaskError('ResultMismatch', `the result of chunk ${n} does not exist`);
-        return result;
-      }),
-    ),
-  );
+/** The chunk results in chunk order, a few reads ahead, never all of them at once. */
+async function* resultsInOrder(
+  bucket: string,
+  jobId: string,
+  chunkCount: number,
+): AsyncGenerator<ChunkResult> {
+  const read = async (n: number) => {
+    const result = await getJson<ChunkResult>(bucket, resultKey(jobId, n));
+    if (!result) throw new TaskError('ResultMismatch', `the result of chunk ${n} does not exist`);
+    return result;
+  };
+  const ahead: Promise<ChunkResult>[] = [];
+  const readNext = (n: number) => {
+    if (n >= chunkCount) return;
+    const pending = read(n);
+    pending.catch(() => {}); // rethrown when its turn comes
+    ahead.push(pending);
+  };
+  for (let n = 0; n < Math.min(RESULTS_READ_AHEAD, chunkCount); n++) readNext(n);
+  for (let n = 0; n < chunkCount; n++) {
+    readNext(n + RESULTS_READ_AHEAD);
+    yield await ahead.shift()!;
+  }
 }
 
 export const handler = workflowTask('finalize-job', async (input: FinalizeJobInput): Promise<JobView> => {
   const env = config();
   const { jobId, tenant, chunkCount, received } = input;
-  const summary = summarizeJob(await readResults(env.BUCKET_NAME, jobId, chunkCount), received);
-  const report = reportKey(tenant, jobId);
-  await putJson(env.BUCKET_NAME, report, summary.allErrors);
+  const summary = await summarizeJob(resultsInOrder(env.BUCKET_NAME, jobId, chunkCount), received, {
+    prefix: reportPrefix(tenant, jobId),
+    pageSize: env.REPORT_PAGE_SIZE,
+    writePage: (key, rejections) => putJson(env.BUCKET_NAME, key, rejections),
+  });
 
   const jobs = jobStore(env.TABLE_NAME);
   const job = await jobs.transition(tenant, jobId, 'SUCCEEDED', {
     counts: summary.counts,
     errors: summary.firstErrors,
-    reportKey: report,
+    report: summary.report,
     finishedAt: new Date().toISOString(),
   });
   if (job) return toJobView(job);

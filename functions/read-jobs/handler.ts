@@ -1,19 +1,22 @@
 /** GET /jobs, /jobs/{jobId}, /jobs/{jobId}/errors: the caller's jobs (another tenant's job is not found). */
 import { z } from 'zod';
+import pLimit from 'p-limit';
 import { readEnv } from '../../shared/config';
 import { getJson } from '../../shared/aws/stores/objects';
 import { jobStore } from '../../shared/aws/stores/jobs';
 import { ApiError } from '../../shared/http/errors';
 import { decodeCursor, encodeCursor, parseLimit, tenantOf } from '../../shared/http/request';
 import { json } from '../../shared/http/responses';
-import { toJobView } from '../../shared/jobs/model';
+import { toJobView, type JobRecord, type ReportPages } from '../../shared/jobs/model';
+import { pageKey, pagesFor } from '../../shared/pipeline/report';
 import type { Rejection } from '../../shared/cloudevents/types';
 import { apiHandler, pathParam, type ApiEvent } from '../../shared/api/router';
 
 const env = readEnv({ TABLE_NAME: z.string().min(1), BUCKET_NAME: z.string().min(1) });
 const jobs = jobStore(env.TABLE_NAME);
-/** Rejections per page of the report: about 200 KB of JSON. */
+/** Rejections per response: under 1 MB of JSON even with the longest ids and reasons. */
 const maxReportPage = 1000;
+const PAGE_READS_IN_FLIGHT = 8;
 
 async function findJob(event: ApiEvent) {
   const jobId = pathParam(event, 'jobId');
@@ -22,10 +25,49 @@ async function findJob(event: ApiEvent) {
   return job;
 }
 
-async function readReport(key: string): Promise<Rejection[]> {
+/** A job finished before the report was paged: one JSON array, read whole (docs/design.md "S3 layout"). */
+async function readWholeReport(key: string): Promise<Rejection[]> {
   const report = await getJson<Rejection[]>(env.BUCKET_NAME, key);
   if (!report) throw new Error(`the rejection report ${key} is missing`);
   return report;
+}
+
+/** `limit` rejections from position `start`: only the pages that hold them are read. */
+async function readPages(report: ReportPages, start: number, limit: number): Promise<Rejection[]> {
+  const inFlight = pLimit(PAGE_READS_IN_FLIGHT);
+  const slices = await Promise.all(
+    pagesFor(report, start, limit).map(({ page, from, to }) =>
+      inFlight(async () => {
+        const key = pageKey(report, page);
+        const rejections = await getJson<Rejection[]>(env.BUCKET_NAME, key);
+        if (!rejections || rejections.length < to) {
+          throw new Error(`the rejection report page ${key} is missing or short`);
+        }
+        return rejections.slice(from, to);
+      }),
+    ),
+  );
+  return slices.flat();
+}
+
+const invalidCursor = () => new ApiError(400, 'InvalidCursor', 'cursor is not valid for this request');
+
+/** The report position a cursor carries: pinned to the job, a whole number. */
+function startOf(cursor: string | undefined, jobId: string): number {
+  const start = decodeCursor(cursor, ['jobId', 'offset'], { jobId })?.offset ?? 0;
+  if (typeof start !== 'number' || !Number.isSafeInteger(start) || start < 0) throw invalidCursor();
+  return start;
+}
+
+/** `limit` rejections from `start`, and how many the report holds. */
+async function reportSlice(job: JobRecord, start: number, limit: number) {
+  if (job.report) {
+    if (start > job.report.count) throw invalidCursor();
+    return { items: await readPages(job.report, start, limit), total: job.report.count };
+  }
+  const all = job.reportKey ? await readWholeReport(job.reportKey) : job.errors;
+  if (start > all.length) throw invalidCursor();
+  return { items: all.slice(start, start + limit), total: all.length };
 }
 
 export const handler = apiHandler('read-jobs', {
@@ -43,13 +85,10 @@ export const handler = apiHandler('read-jobs', {
     const job = await findJob(event);
     const query = event.queryStringParameters ?? {};
     const limit = parseLimit(query.limit, { max: maxReportPage, fallback: maxReportPage });
-    const start = decodeCursor(query.cursor, ['jobId', 'offset'], { jobId: job.jobId })?.offset ?? 0;
-    if (typeof start !== 'number' || !Number.isSafeInteger(start) || start < 0) {
-      throw new ApiError(400, 'InvalidCursor', 'cursor is not valid for this request');
-    }
-    const report = job.reportKey ? await readReport(job.reportKey) : job.errors;
-    const end = start + limit;
-    const nextCursor = end < report.length ? encodeCursor({ jobId: job.jobId, offset: end }) : null;
-    return json(200, { jobId: job.jobId, items: report.slice(start, end), nextCursor });
+    const start = startOf(query.cursor, job.jobId);
+    const { items, total } = await reportSlice(job, start, limit);
+    const end = start + items.length;
+    const nextCursor = end < total ? encodeCursor({ jobId: job.jobId, offset: end }) : null;
+    return json(200, { jobId: job.jobId, items, nextCursor });
   },
 });

@@ -14,6 +14,8 @@ import { sfn, sqs } from '../../shared/aws/clients';
 import { instrumented } from '../../shared/aws/handler';
 import { logger, metrics } from '../../shared/aws/observability';
 import { jobStore } from '../../shared/aws/stores/jobs';
+import { head } from '../../shared/aws/stores/objects';
+import { deadlineAction, uploadNotReceived } from '../../shared/api/upload-deadline';
 import { MAX_DELAY_SECONDS } from '../../shared/api/uploads';
 import {
   jobRefOf,
@@ -25,6 +27,7 @@ import {
 
 const env = readEnv({
   TABLE_NAME: z.string().min(1),
+  BUCKET_NAME: z.string().min(1),
   STATE_MACHINE_ARN: z.string().min(1),
   MAX_RECEIVE_COUNT: intVar,
   UPLOAD_GRACE_SECONDS: intVar,
@@ -67,18 +70,26 @@ async function uploadDeadline(message: UploadDeadlineMessage, body: string): Pro
     logger.info('upload deadline not due yet, re-queued', { jobId, DelaySeconds });
     return;
   }
-  const failure = {
-    error: 'UploadNotReceived',
-    cause: `no file was uploaded before the signed URL expired at ${expiresAt}`,
-  };
+  const next = deadlineAction(await jobs.get(tenant, jobId), expiresAt);
+  if (next.action === 'none') {
+    logger.info('upload deadline passed, job not waiting', { jobId, why: next.why });
+    return;
+  }
+  if (next.action === 'check' && (await head(env.BUCKET_NAME, next.key))) {
+    // The file landed but its notification has not started the job (late, lost or still queued): start it
+    // here. The execution name is the job id, so the notification's own start is then a no-op.
+    logger.info('upload deadline found the file, starting the job', { jobId, key: next.key });
+    metrics.addMetric('UploadFoundAtDeadline', MetricUnit.Count, 1);
+    return startExecution({ jobId, tenant, source: 'upload', bucket: env.BUCKET_NAME, key: next.key });
+  }
   const failed = await jobs.transition(
     tenant,
     jobId,
     'FAILED',
-    { failure, finishedAt: new Date().toISOString() },
+    { failure: uploadNotReceived(expiresAt), finishedAt: new Date().toISOString() },
     { from: ['PENDING_UPLOAD'] },
   );
-  // No update means the file arrived in time (or the job is gone): nothing to do.
+  // No update means the file arrived and the job started meanwhile: nothing to do.
   logger.info(failed ? 'upload not received, job failed' : 'upload deadline passed, job not waiting', {
     jobId,
   });

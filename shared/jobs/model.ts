@@ -28,6 +28,15 @@ export interface JobFailure {
   cause: string;
 }
 
+/** Where a job's paged rejection report lives (shared/pipeline/report.ts). */
+export interface ReportPages {
+  /** Page `p` is the object `<prefix><p>.json`: a JSON array of the rejections from `p * pageSize` on. */
+  prefix: string;
+  pageSize: number;
+  /** Rejections in the whole report. */
+  count: number;
+}
+
 export interface JobRecord {
   jobId: string;
   tenant: string;
@@ -40,7 +49,10 @@ export interface JobRecord {
   submission?: { bucket: string; key: string };
   filename?: string;
   uploadExpiresAt?: string;
+  /** The rejection report of a job finished before the report was paged: one JSON array. */
   reportKey?: string;
+  /** The paged rejection report (shared/pipeline/report.ts). */
+  report?: ReportPages;
   createdAt: string;
   updatedAt: string;
   finishedAt?: string;

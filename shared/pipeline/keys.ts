@@ -4,4 +4,5 @@ export const chunkKey = (jobId: string, n: number): string => `work/${jobId}/chu
 
 export const resultKey = (jobId: string, n: number): string => `work/${jobId}/results/${n}.json`;
 
-export const reportKey = (tenant: string, jobId: string): string => `reports/${tenant}/${jobId}/errors.json`;
+/** The rejection report's pages: `<prefix><page>.json` (a job finished before paging has `errors.json`). */
+export const reportPrefix = (tenant: string, jobId: string): string => `reports/${tenant}/${jobId}/errors/`;

@@ -35,6 +35,7 @@ const ids = {} as Record<
   | 'logsBucket'
   | 'queue'
   | 'dlq'
+  | 'executionEndFailures'
   | 'stateMachine'
   | 'distribution'
   | 'publicKey'
@@ -57,7 +58,8 @@ beforeAll(() => {
     bucket: buckets.find(([, b]) => b.Properties.LoggingConfiguration)![0],
     logsBucket: buckets.find(([, b]) => !b.Properties.LoggingConfiguration)![0],
     queue: queues.find(([, q]) => q.Properties.RedrivePolicy)![0],
-    dlq: queues.find(([, q]) => !q.Properties.RedrivePolicy)![0],
+    dlq: queues.find(([id]) => id.startsWith('IngestDeadLetterQueue'))![0],
+    executionEndFailures: queues.find(([id]) => id.startsWith('WorkflowExecutionEndFailures'))![0],
     stateMachine: onlyId(template, 'AWS::StepFunctions::StateMachine'),
     distribution: onlyId(template, 'AWS::CloudFront::Distribution'),
     publicKey: onlyId(template, 'AWS::CloudFront::PublicKey'),
@@ -129,12 +131,23 @@ describe('storage', () => {
     expect(bucket.Properties.LifecycleConfiguration).toEqual({
       Rules: expect.arrayContaining([
         expect.objectContaining({ Prefix: 'work/', ExpirationInDays: 7, Status: 'Enabled' }),
+        expect.objectContaining({ Prefix: 'uploads/', ExpirationInDays: 7, Status: 'Enabled' }),
+        expect.objectContaining({ Prefix: 'submissions/', ExpirationInDays: 30, Status: 'Enabled' }),
         expect.objectContaining({
           AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
           Status: 'Enabled',
         }),
       ]),
     });
+  });
+
+  it('expires only what jobs read (never reports/ or web/), and never the whole bucket', () => {
+    const { Rules } = resourcesOf(template, 'AWS::S3::Bucket')[ids.bucket]!.Properties
+      .LifecycleConfiguration as {
+      Rules: { Prefix?: string; ExpirationInDays?: number }[];
+    };
+    const expiring = Rules.filter((rule) => rule.ExpirationInDays !== undefined);
+    expect(expiring.map((rule) => rule.Prefix).sort()).toEqual(['submissions/', 'uploads/', 'work/']);
   });
 
   it('keeps the logs bucket private, encrypted and SSL-only, accepting CloudFront log ACLs', () => {
@@ -159,7 +172,7 @@ describe('storage', () => {
 
 describe('queue', () => {
   it('has SSE-SQS, the wiring retention and visibility timeout, and a DLQ after maxReceiveCount', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 2);
+    template.resourceCountIs('AWS::SQS::Queue', 3); // + the execution-end failures queue (workflow)
     template.hasResourceProperties('AWS::SQS::Queue', {
       SqsManagedSseEnabled: true,
       VisibilityTimeout: ingestQueue.visibilityTimeoutSeconds,
@@ -175,8 +188,8 @@ describe('queue', () => {
     });
   });
 
-  it('denies non-TLS access to both queues', () => {
-    for (const id of [ids.queue, ids.dlq]) {
+  it('denies non-TLS access to every queue', () => {
+    for (const id of [ids.queue, ids.dlq, ids.executionEndFailures]) {
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [ref(id)],
         PolicyDocument: { Statement: Match.arrayWith([sslDeny(getAtt(id, 'Arn'))]) },
@@ -270,7 +283,17 @@ describe('functions', () => {
 });
 
 describe('least privilege', () => {
-  const can = (name: string, action: string) => actionsOf(statementsOf(name)).includes(action);
+  const sendsTo = (name: string, queueId: string) =>
+    statementsOf(name).some(
+      (s) =>
+        s.Effect === 'Allow' &&
+        [s.Action].flat().includes('sqs:SendMessage') &&
+        JSON.stringify(s.Resource) === JSON.stringify(getAtt(queueId, 'Arn')),
+    );
+  const can = (name: string, action: string) =>
+    action === 'sqs:SendMessage to the ingest queue'
+      ? sendsTo(name, ids.queue)
+      : actionsOf(statementsOf(name)).includes(action);
 
   it('grants each function what its wiring access says and nothing of what it does not', () => {
     for (const name of functionNames) {
@@ -281,7 +304,7 @@ describe('least privilege', () => {
         ['s3:GetObject*', access.bucket === 'read' || access.bucket === 'readWrite'],
         ['s3:PutObject', access.bucket === 'write' || access.bucket === 'readWrite'],
         ['s3:DeleteObject*', access.bucket === 'readWrite'],
-        ['sqs:SendMessage', access.queue === 'send'],
+        ['sqs:SendMessage to the ingest queue', access.queue === 'send'],
         ['states:StartExecution', access.stateMachine === 'start'],
         ['secretsmanager:GetSecretValue', access.signingKey === 'read'],
       ];
@@ -296,6 +319,13 @@ describe('least privilege', () => {
     expect(actionsOf(statementsOf('query-events')).filter((a) => writes.test(a))).toEqual([]);
     expect(actionsOf(statementsOf('read-jobs')).filter((a) => writes.test(a))).toEqual([]);
     expect(can('read-jobs', 'sqs:SendMessage')).toBe(false);
+    // Only the execution-end consumer sends to its failure queue (its on-failure destination).
+    for (const name of functionNames) {
+      expect({ name, sends: sendsTo(name, ids.executionEndFailures) }).toEqual({
+        name,
+        sends: name === executionEnded.consumer,
+      });
+    }
     expect(can('read-jobs', 's3:PutObject')).toBe(false);
     expect(can('create-upload', 's3:PutObject')).toBe(false);
     expect(actionsOf(statementsOf('health')).sort()).toEqual(
@@ -614,15 +644,52 @@ describe('workflow', () => {
       Targets: [
         Match.objectLike({
           Arn: getAtt(pipelineFunctions(template).get(executionEnded.consumer)!.id, 'Arn'),
+          DeadLetterConfig: { Arn: getAtt(ids.executionEndFailures, 'Arn') },
         }),
       ],
+    });
+  });
+
+  it('sends execution ends the consumer could not record to a failure queue, after its retries', () => {
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: ref(pipelineFunctions(template).get(executionEnded.consumer)!.id),
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: executionEnded.retryAttempts,
+      MaximumEventAgeInSeconds: executionEnded.maxEventAgeHours * 3600,
+      DestinationConfig: { OnFailure: { Destination: getAtt(ids.executionEndFailures, 'Arn') } },
+    });
+    expect(resourcesOf(template, 'AWS::SQS::Queue')[ids.executionEndFailures]!.Properties).toEqual({
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: executionEnded.failureRetentionDays * 86_400,
+    });
+    // EventBridge may deliver to it too (its target's DLQ), from this rule only.
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [ref(ids.executionEndFailures)],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Condition: { ArnEquals: { 'aws:SourceArn': Match.anyValue() } },
+          }),
+        ]),
+      },
     });
   });
 });
 
 describe('observability and outputs', () => {
-  it('alarms on dead letters, failed executions and API 5xx', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+  it('alarms on dead letters, unrecorded execution ends, failed executions and API 5xx', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: getAtt(ids.executionEndFailures, 'QueueName') }],
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+    });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
-import { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { handler } from '../../functions/finalize-job/handler';
@@ -15,6 +15,7 @@ vi.hoisted(() => {
     AWS_REGION: 'us-east-1',
     TABLE_NAME: 'sluice',
     BUCKET_NAME: 'bucket',
+    REPORT_PAGE_SIZE: '1000',
   });
 });
 
@@ -57,6 +58,7 @@ const finalize = (chunkCount: number, received: number) =>
 const updatedFields = () => updatedFieldsOf(ddb.commandCalls(UpdateCommand)[0]!.args[0].input);
 
 beforeEach(() => {
+  process.env.REPORT_PAGE_SIZE = '1000';
   s3.reset();
   ddb.reset();
   bucket = memoryS3(s3);
@@ -81,24 +83,25 @@ function updatedFieldsOf(input: {
 describe('finalize-job', () => {
   it('adds up the chunk results, writes the full report and marks the job SUCCEEDED', async () => {
     putResult(0, 2, [1]);
-    putResult(1, 1, [4, 5], 1);
+    putResult(1, 1, [5, 4], 1);
     putResult(2, 3, []);
     const view = await finalize(3, 10);
 
     const counts = { received: 10, accepted: 6, rejected: 3, duplicates: 1 };
-    const report = `reports/alice/${JOB}/errors.json`;
-    expect(bucket.json('bucket', report)).toEqual(
+    const prefix = `reports/alice/${JOB}/errors/`;
+    expect(bucket.json('bucket', `${prefix}0.json`)).toEqual(
       [1, 4, 5].map((index) => ({ index, id: `e${index}`, reason: 'type: required' })),
     );
     expect(updatedFields()).toMatchObject({
       status: 'SUCCEEDED',
       counts,
       errors: [{ index: 1 }, { index: 4 }, { index: 5 }].map((e) => expect.objectContaining(e)),
-      reportKey: report,
+      report: { prefix, pageSize: 1000, count: 3 },
       finishedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
     expect(view).toMatchObject({ jobId: JOB, status: 'SUCCEEDED', counts, executionArn: ARN });
     expect(view).not.toHaveProperty('reportKey');
+    expect(view).not.toHaveProperty('report');
   });
 
   it('keeps the first 100 rejections on the job and all of them in the report', async () => {
@@ -109,7 +112,43 @@ describe('finalize-job', () => {
     );
     await finalize(1, 130);
     expect((updatedFields().errors as unknown[]).length).toBe(100);
-    expect((bucket.json('bucket', `reports/alice/${JOB}/errors.json`) as unknown[]).length).toBe(130);
+    expect((bucket.json('bucket', `reports/alice/${JOB}/errors/0.json`) as unknown[]).length).toBe(130);
+  });
+
+  it('writes the report in pages of REPORT_PAGE_SIZE while it reads the chunk results', async () => {
+    process.env.REPORT_PAGE_SIZE = '4';
+    for (let n = 0; n < 10; n++) putResult(n, 1, [n * 10 + 3, n * 10 + 1]); // 20 rejections
+    await finalize(10, 30);
+
+    const prefix = `reports/alice/${JOB}/errors/`;
+    const pages = Array.from({ length: 5 }, (_, p) => bucket.json('bucket', `${prefix}${p}.json`));
+    expect(pages.map((page) => (page as { index: number }[]).map((r) => r.index))).toEqual([
+      [1, 3, 11, 13],
+      [21, 23, 31, 33],
+      [41, 43, 51, 53],
+      [61, 63, 71, 73],
+      [81, 83, 91, 93],
+    ]);
+    expect(bucket.objects.has(`bucket/${prefix}5.json`)).toBe(false);
+    expect(updatedFields().report).toEqual({ prefix, pageSize: 4, count: 20 });
+
+    // Streaming, not all at once: the first page is out before the last chunk results are read.
+    const calls = s3.calls().map((call) => call.args[0]);
+    const firstPageWrite = calls.findIndex(
+      (command) => command instanceof PutObjectCommand && command.input.Key === `${prefix}0.json`,
+    );
+    const lastResultRead = calls.findIndex(
+      (command) => command instanceof GetObjectCommand && command.input.Key === `work/${JOB}/results/9.json`,
+    );
+    expect(firstPageWrite).toBeGreaterThanOrEqual(0);
+    expect(firstPageWrite).toBeLessThan(lastResultRead);
+  });
+
+  it('fails with ResultMismatch when chunk results overlap (the report would be out of order)', async () => {
+    putResult(0, 0, [4]);
+    putResult(1, 0, [2]);
+    await expect(finalize(2, 2)).rejects.toMatchObject({ name: 'ResultMismatch' });
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
   it('fails with ResultMismatch when the results do not add up to what was received', async () => {

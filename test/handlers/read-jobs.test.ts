@@ -6,6 +6,7 @@ import { handler } from '../../functions/read-jobs/handler';
 import { encodeCursor } from '../../shared/http/request';
 import type { JobRecord } from '../../shared/jobs/model';
 import { apiEvent, lambdaContext, parsed, type ApiEventOptions } from './api-event';
+import { memoryS3 } from './memory-s3';
 
 vi.hoisted(() => {
   Object.assign(process.env, {
@@ -127,7 +128,99 @@ describe('GET /jobs', () => {
   });
 });
 
-describe('GET /jobs/{jobId}/errors', () => {
+describe('GET /jobs/{jobId}/errors (paged report)', () => {
+  const prefix = `reports/alice/${jobId}/errors/`;
+  const all = Array.from({ length: 45 }, (_, i) => ({ index: i * 3, id: `e${i}`, reason: 'type: required' }));
+
+  /** A finished job whose 45 rejections sit in pages of 7 (the last one holds 3). */
+  function pagedJob(count = all.length) {
+    const bucket = memoryS3(s3);
+    for (let p = 0; p * 7 < count; p++) {
+      bucket.put('sluice-bucket', `${prefix}${p}.json`, JSON.stringify(all.slice(p * 7, p * 7 + 7)));
+    }
+    const { reportKey: _legacy, ...paged } = job;
+    const item = {
+      ...key,
+      ...paged,
+      counts: { ...job.counts, rejected: count },
+      report: { prefix, pageSize: 7, count },
+    };
+    ddb.on(GetCommand, { Key: key }).resolves({ Item: item });
+    return bucket;
+  }
+
+  async function readAll(limit?: number) {
+    const pages: { items: typeof all; nextCursor: string | null; pageReads: number }[] = [];
+    let cursor: string | undefined;
+    do {
+      const before = s3.commandCalls(GetObjectCommand).length;
+      const query: Record<string, string> = {
+        ...(cursor ? { cursor } : {}),
+        ...(limit ? { limit: String(limit) } : {}),
+      };
+      const result = await get('GET /jobs/{jobId}/errors', {
+        pathParameters: { jobId },
+        queryStringParameters: query,
+      });
+      expect(result.status).toBe(200);
+      expect(result.body.jobId).toBe(jobId);
+      pages.push({ ...result.body, pageReads: s3.commandCalls(GetObjectCommand).length - before });
+      cursor = pages.at(-1)!.nextCursor ?? undefined;
+    } while (cursor);
+    return pages;
+  }
+
+  it('reads a report of 7 pages back in order, no gaps or duplicates, only the pages each request covers', async () => {
+    pagedJob();
+    const pages = await readAll(10);
+    expect(pages.map((p) => p.items.length)).toEqual([10, 10, 10, 10, 5]);
+    expect(pages.flatMap((p) => p.items)).toEqual(all);
+    // Only the pages a request covers: at most ceil(limit / pageSize) + 1 = 3 objects.
+    expect(pages.map((p) => p.pageReads)).toEqual([2, 2, 3, 2, 2]);
+    const keys = s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key);
+    expect(new Set(keys)).toEqual(new Set(Array.from({ length: 7 }, (_, p) => `${prefix}${p}.json`)));
+  });
+
+  it('fills the default limit from as many pages as it needs and ends with a null cursor', async () => {
+    pagedJob();
+    const [only, ...rest] = await readAll();
+    expect(rest).toEqual([]);
+    expect(only).toMatchObject({ items: all, nextCursor: null, pageReads: 7 });
+  });
+
+  it('reads nothing from S3 for a job without rejections', async () => {
+    pagedJob(0);
+    const result = await get('GET /jobs/{jobId}/errors', { pathParameters: { jobId } });
+    expect(result.body).toEqual({ jobId, items: [], nextCursor: null });
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+  });
+
+  it('refuses a cursor past the end of the report with 400 InvalidCursor', async () => {
+    pagedJob();
+    for (const offset of [46, Number.MAX_SAFE_INTEGER + 1]) {
+      const cursor = encodeCursor({ jobId, offset });
+      const result = await get('GET /jobs/{jobId}/errors', {
+        pathParameters: { jobId },
+        queryStringParameters: { cursor },
+      });
+      expect(result).toMatchObject({ status: 400, body: { error: { code: 'InvalidCursor' } } });
+    }
+    expect(s3.calls()).toHaveLength(0);
+  });
+
+  it('answers 500 when a page of the report is missing', async () => {
+    const bucket = pagedJob();
+    bucket.objects.delete(`sluice-bucket/${prefix}3.json`);
+    const cursor = encodeCursor({ jobId, offset: 20 });
+    const result = await get('GET /jobs/{jobId}/errors', {
+      pathParameters: { jobId },
+      queryStringParameters: { cursor, limit: '5' },
+    });
+    expect(result).toMatchObject({ status: 500, body: { error: { code: 'InternalError' } } });
+  });
+});
+
+describe('GET /jobs/{jobId}/errors (a job finished before paging: one errors.json)', () => {
   it('returns the full report of a finished job from S3', async () => {
     const report = [rejection, { index: 7, id: null, reason: 'source is required' }];
     s3.on(GetObjectCommand).resolves({

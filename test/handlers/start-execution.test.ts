@@ -4,7 +4,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
 import { handler } from '../../functions/start-execution/handler';
 import { lambdaContext } from './api-event';
 
@@ -14,6 +15,7 @@ vi.hoisted(() => {
     POWERTOOLS_METRICS_DISABLED: 'true',
     AWS_REGION: 'us-east-1',
     TABLE_NAME: 'sluice',
+    BUCKET_NAME: 'sluice-bucket',
     STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:ingest',
     MAX_RECEIVE_COUNT: '5',
     UPLOAD_GRACE_SECONDS: '60',
@@ -24,6 +26,7 @@ vi.hoisted(() => {
 const sfn = mockClient(SFNClient);
 const sqs = mockClient(SQSClient);
 const ddb = mockClient(DynamoDBDocumentClient);
+const s3 = mockClient(S3Client);
 
 function record(body: unknown, messageId: string, receiveCount = 1): SQSRecord {
   return {
@@ -75,7 +78,7 @@ const written = (input: ReturnType<typeof updates>[number]) =>
   );
 
 beforeEach(() => {
-  for (const mock of [sfn, sqs, ddb]) mock.reset();
+  for (const mock of [sfn, sqs, ddb, s3]) mock.reset();
   sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:execution', startDate: new Date() });
   sqs.on(SendMessageCommand).resolves({ MessageId: 'm' });
   ddb.on(UpdateCommand).resolves({ Attributes: { status: 'FAILED' } });
@@ -202,10 +205,33 @@ describe('start-execution', () => {
       expect(sqs.commandCalls(SendMessageCommand)[0]!.args[0].input.DelaySeconds).toBe(900);
     });
 
-    it('fails a job still waiting for its file once due (UploadNotReceived)', async () => {
+    const uploadKey = 'uploads/alice/JOB-D/events.ndjson';
+    const waitingJob = {
+      pk: 'TENANT#alice',
+      sk: 'JOB#JOB-D',
+      jobId: 'JOB-D',
+      tenant: 'alice',
+      source: 'upload',
+      status: 'PENDING_UPLOAD',
+      filename: 'events.ndjson',
+      uploadExpiresAt: expiresAt,
+      counts: { received: 0, accepted: 0, rejected: 0, duplicates: 0 },
+      errors: [],
+    };
+    const notFound = () => new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } });
+    const heads = () => s3.commandCalls(HeadObjectCommand).map((call) => call.args[0].input);
+
+    beforeEach(() => {
+      ddb.on(GetCommand).resolves({ Item: waitingJob });
+      s3.on(HeadObjectCommand).rejects(notFound());
+    });
+
+    it('fails a job still waiting for its file once due, when S3 has no file (UploadNotReceived)', async () => {
       at('2026-03-01T12:16:01.000Z');
       expect(await run(record(deadline, 'm-d'))).toEqual({ batchItemFailures: [] });
       expect(sqs.calls()).toHaveLength(0);
+      expect(heads()).toEqual([{ Bucket: 'sluice-bucket', Key: uploadKey }]);
+      expect(starts()).toEqual([]);
       const [update] = updates();
       expect(update!.Key).toEqual({ pk: 'TENANT#alice', sk: 'JOB#JOB-D' });
       expect(update!.ConditionExpression).toBe('attribute_exists(pk) AND #status IN (:from0)');
@@ -220,13 +246,64 @@ describe('start-execution', () => {
       });
     });
 
-    it('leaves a job whose file arrived alone (the condition fails)', async () => {
+    it('starts the job instead when its file landed (a PUT that finished after expiry)', async () => {
+      at('2026-03-01T12:16:01.000Z');
+      s3.on(HeadObjectCommand, { Bucket: 'sluice-bucket', Key: uploadKey }).resolves({ ContentLength: 10 });
+      expect(await run(record(deadline, 'm-d'))).toEqual({ batchItemFailures: [] });
+      expect(updates()).toEqual([]);
+      expect(starts()).toHaveLength(1);
+      expect(starts()[0]!.name).toBe('JOB-D');
+      // Exactly the input the file's own notification starts it with, so that start is a no-op.
+      expect(JSON.parse(starts()[0]!.input!)).toEqual({
+        jobId: 'JOB-D',
+        tenant: 'alice',
+        source: 'upload',
+        bucket: 'sluice-bucket',
+        key: uploadKey,
+      });
+    });
+
+    it('counts an execution the notification already started as success', async () => {
+      at('2026-03-01T12:16:01.000Z');
+      s3.on(HeadObjectCommand).resolves({ ContentLength: 10 });
+      sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
+      expect(await run(record(deadline, 'm-d'))).toEqual({ batchItemFailures: [] });
+      expect(updates()).toEqual([]);
+    });
+
+    it('leaves a job that is no longer waiting alone, without looking at S3', async () => {
+      at('2026-03-01T12:20:00.000Z');
+      for (const status of ['RUNNING', 'SUCCEEDED', 'FAILED']) {
+        ddb.on(GetCommand).resolves({ Item: { ...waitingJob, status } });
+        expect(await run(record(deadline, `m-${status}`))).toEqual({ batchItemFailures: [] });
+      }
+      ddb.on(GetCommand).resolves({});
+      expect(await run(record(deadline, 'm-gone'))).toEqual({ batchItemFailures: [] });
+      expect(heads()).toEqual([]);
+      expect(updates()).toEqual([]);
+      expect(starts()).toEqual([]);
+    });
+
+    it('leaves a job whose file arrived meanwhile alone (the condition fails)', async () => {
       at('2026-03-01T12:20:00.000Z');
       ddb
         .on(UpdateCommand)
         .rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
       expect(await run(record(deadline, 'm-d'))).toEqual({ batchItemFailures: [] });
       expect(updates()).toHaveLength(1);
+    });
+
+    it('retries the deadline when S3 cannot answer, rather than failing the job', async () => {
+      at('2026-03-01T12:20:00.000Z');
+      s3.on(HeadObjectCommand).rejects(
+        Object.assign(new Error('Service Unavailable'), {
+          name: 'ServiceUnavailable',
+          $metadata: { httpStatusCode: 503 },
+        }),
+      );
+      expect(await run(record(deadline, 'm-d'))).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-d' }] });
+      expect(updates()).toEqual([]);
+      expect(starts()).toEqual([]);
     });
   });
 });

@@ -122,6 +122,21 @@ describe('workflow documents', () => {
       expect(byName.sort(), name).toEqual([...RETRIED_ERROR_NAMES].sort());
     }
   });
+
+  it("retries every task on Lambda's own transient errors, the client execution timeout included", () => {
+    const lambdaErrors = [
+      'Lambda.ServiceException',
+      'Lambda.AWSLambdaException',
+      'Lambda.SdkClientException',
+      'Lambda.TooManyRequestsException',
+      'Lambda.ClientExecutionTimeoutException',
+      'Lambda.Unknown',
+    ];
+    for (const { name, state } of taskStates(JSON.parse(definitionText()))) {
+      const retried = ((state.Retry ?? []) as { ErrorEquals: string[] }[]).flatMap((r) => r.ErrorEquals);
+      expect(retried, name).toEqual(expect.arrayContaining(lambdaErrors));
+    }
+  });
 });
 
 describe('ingest workflow, executed', () => {
@@ -164,7 +179,8 @@ describe('ingest workflow, executed', () => {
     ]);
     expect(job?.errors[0]!.reason).toMatch(/^specversion/);
     expect(job?.errors[2]!.reason).toMatch(/^time/);
-    expect(bucket.json(BUCKET, job!.reportKey!)).toEqual(job?.errors);
+    expect(job?.report).toEqual({ prefix: `reports/alice/${jobId}/errors/`, pageSize: 1000, count: 3 });
+    expect(bucket.json(BUCKET, `${job!.report!.prefix}0.json`)).toEqual(job?.errors);
   });
 
   it('retries a chunk that fails once with a transient error and still succeeds', async () => {
