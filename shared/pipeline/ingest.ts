@@ -58,6 +58,8 @@ function validatorOf(type: string, schema: unknown): DataValidator {
 interface TypeSchema {
   schema: unknown;
   validate: DataValidator;
+  /** Why the schema could not be read: every event of the type is rejected with it. */
+  unreadable?: string;
 }
 
 /** One validator per type present in the chunk; undefined = no schema, the data is not checked. */
@@ -73,7 +75,7 @@ async function validatorsFor(
       } catch (error) {
         if (isInfrastructureError(error)) throw error;
         const reason = `data: the schema for type ${type} could not be read (${describeError(error)})`;
-        return [type, { schema: undefined, validate: () => reason }];
+        return [type, { schema: undefined, validate: () => reason, unreadable: reason }];
       }
       return [type, schema === undefined ? undefined : { schema, validate: validatorOf(type, schema) }];
     }),
@@ -104,7 +106,10 @@ async function dataReasons(accepted: Accepted[], deps: IngestDeps): Promise<(str
   const validators = await validatorsFor(new Set(accepted.map((a) => a.event.type)), deps.schemaFor);
   const checked = accepted.filter((a) => validators.get(a.event.type) !== undefined);
   const results = runChecksBounded(
-    checked.map((a) => () => checkEventData(a.event, validators.get(a.event.type)!.validate)),
+    checked.map((a) => () => {
+      const { validate, unreadable } = validators.get(a.event.type)!;
+      return unreadable ?? checkEventData(a.event, validate);
+    }),
     deps.validationTime ?? VALIDATION_TIME_LIMITS,
     (i) => {
       const type = checked[i]!.event.type;

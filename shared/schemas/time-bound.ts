@@ -69,6 +69,7 @@ export function runChecksBounded(
         runScript.runInContext(context, { timeout: Math.max(1, Math.floor(slot)) });
       } catch (error) {
         if (!isTimeout(error)) throw error;
+        if (next >= checks.length) break; // stopped after the last check returned
         onStopped(next);
         if (next === head && slot >= limits.perEventMs) results[next++] = stoppedReason(limits);
       }
