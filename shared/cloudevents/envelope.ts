@@ -86,8 +86,11 @@ const tooLarge = (limits: EnvelopeLimits) => `event: larger than ${limits.maxEve
 
 const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-/** An attribute name as a reason shows it: cut short, lone surrogates replaced. */
-const shownName = (name: string): string => truncateChars(name, 100).toWellFormed();
+/** An attribute name as a reason shows it: cut short, lone surrogates replaced, quoted when not plain. */
+function shownName(name: string): string {
+  const short = truncateChars(name, 100).toWellFormed();
+  return /^[^\s:"]+$/.test(short) ? short : JSON.stringify(short);
+}
 
 function depthProblem(attrs: Record<string, unknown>): string | null {
   for (const [name, value] of Object.entries(attrs)) {
