@@ -54,13 +54,21 @@ const HASHED_PREFIX = 'sha256:';
 /**
  * One `#`-separated part of a DynamoDB key: `encodeURIComponent(value)` when that fits in `maxChars`, else
  * `sha256:<base64url of the value's SHA-256>`. encodeURIComponent never emits `:`, so the two forms cannot
- * collide, and short values keep the keys they always had. `value` must be well-formed UTF-16.
+ * collide, and short values keep the keys they always had. Both forms are ASCII (bytes = characters). A value
+ * that is not well-formed UTF-16 (never stored: the envelope rejects it) is hashed rather than thrown on, so a
+ * lookup with one finds nothing.
  */
 export function keyPart(value: string, maxChars: number): string {
-  const encoded = encodeURIComponent(value);
-  if (encoded.length <= maxChars) return encoded;
-  return HASHED_PREFIX + createHash('sha256').update(value, 'utf8').digest('base64url');
+  const encoded = value.isWellFormed() ? encodeURIComponent(value) : undefined;
+  if (encoded !== undefined && encoded.length <= maxChars) return encoded;
+  return hashedKeyPart(value);
 }
+
+/** The hashed form of a key part. */
+export const hashedKeyPart = (value: string): string =>
+  HASHED_PREFIX + createHash('sha256').update(value, 'utf8').digest('base64url');
+
+export const isHashedKeyPart = (part: string): boolean => part.startsWith(HASHED_PREFIX);
 
 /** Cuts a string to `max` characters without splitting a surrogate pair. */
 export function truncateChars(value: string, max: number): string {
@@ -71,9 +79,15 @@ export function truncateChars(value: string, max: number): string {
   return value.slice(0, end);
 }
 
-/** A rejection as the job records it: id and reason cut to their limits, a cut id marked. */
+/**
+ * A rejection as the job records it: id and reason cut to their limits, a cut id marked, and lone surrogates
+ * replaced by U+FFFD (the report and the job record must be storable text whatever the event held).
+ */
 export function rejection(index: number, id: string | null, reason: string): Rejection {
-  const shownReason = truncateChars(reason, MAX_REJECTION_REASON_CHARS);
-  if (id === null || id.length <= MAX_REJECTION_ID_CHARS) return { index, id, reason: shownReason };
-  return { index, id: truncateChars(id, MAX_REJECTION_ID_CHARS), idTruncated: true, reason: shownReason };
+  const shownReason = truncateChars(reason, MAX_REJECTION_REASON_CHARS).toWellFormed();
+  if (id === null || id.length <= MAX_REJECTION_ID_CHARS) {
+    return { index, id: id === null ? null : id.toWellFormed(), reason: shownReason };
+  }
+  const shownId = truncateChars(id, MAX_REJECTION_ID_CHARS).toWellFormed();
+  return { index, id: shownId, idTruncated: true, reason: shownReason };
 }

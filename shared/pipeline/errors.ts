@@ -71,3 +71,28 @@ export function retryable(error: unknown): unknown {
   if (!isTransient(e)) return error;
   return new TaskError('TransientError', (error as Error).message, { cause: error });
 }
+
+/** Errors of the account or deployment rather than of one event: failing every event's store the same way. */
+const DEPLOYMENT_ERROR_NAMES = new Set([
+  'ResourceNotFoundException',
+  'AccessDeniedException',
+  'UnrecognizedClientException',
+  'CredentialsProviderError',
+  'ExpiredTokenException',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+
+/**
+ * An error that is not the event's fault (throttling, a 5xx, a timeout, the network, a missing table or
+ * permission): the chunk fails (and is retried when transient) instead of the event being rejected. Anything
+ * else, such as DynamoDB's ValidationException for an item or key too large, belongs to the one event.
+ */
+export function isInfrastructureError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as ErrorLike;
+  const named =
+    typeof e.name === 'string' &&
+    (RETRIED_ERROR_NAMES.includes(e.name) || DEPLOYMENT_ERROR_NAMES.has(e.name));
+  return named || isTransient(e);
+}

@@ -2,14 +2,20 @@
  * One chunk's ingest: envelope check, the data schema of the event's type, then a first-write-wins store.
  * Checks run in index order, so within a chunk the first valid occurrence of an event is the one stored and its
  * later copies count as duplicates without a write; across chunks and jobs the store's condition decides.
+ * Nothing an event holds fails the chunk: every per-event problem, an exception in its checks or its store
+ * included, is that event's rejection. Only infrastructure errors (isInfrastructureError) fail it, to be retried.
  */
 import pLimit from 'p-limit';
 import { parseEventLine } from '../cloudevents/envelope';
+import { rejection } from '../cloudevents/limits';
 import type { CloudEvent, Rejection } from '../cloudevents/types';
 import { checkEventData, compileSchema, type DataValidator } from '../schemas/validator';
+import { runChecksBounded, VALIDATION_TIME_LIMITS, type ValidationTimeLimits } from '../schemas/time-bound';
 import { zeroCounts } from '../jobs/model';
 import type { ChunkResult } from '../jobs/results';
 import { isBlankLine } from './chunks';
+import { isInfrastructureError } from './errors';
+import { rejectedReason } from './lines';
 
 export interface ChunkLines {
   n: number;
@@ -24,6 +30,8 @@ export interface IngestDeps {
   /** The tenant's JSON Schema for the data of `type`, or undefined when there is none. */
   schemaFor(type: string): Promise<unknown | undefined>;
   store(event: CloudEvent, serialized: string, index: number): Promise<'stored' | 'duplicate'>;
+  /** How long schema validation may take; VALIDATION_TIME_LIMITS when absent. */
+  validationTime?: ValidationTimeLimits;
 }
 
 interface Accepted {
@@ -32,77 +40,133 @@ interface Accepted {
   serialized: string;
 }
 
+const describeError = (error: unknown): string =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+
+/** Builds (and, after a stopped validation, rebuilds) the validator of one type's schema. */
+function validatorOf(type: string, schema: unknown): DataValidator {
+  try {
+    const compiled = compileSchema(schema);
+    // Schemas are checked when stored; one that no longer compiles rejects the data rather than the job.
+    if (compiled.ok) return compiled.validate;
+    return () => `data: the schema for type ${type} does not compile (${compiled.message})`;
+  } catch (error) {
+    return () => `data: the schema for type ${type} does not compile (${describeError(error)})`;
+  }
+}
+
+interface TypeSchema {
+  schema: unknown;
+  validate: DataValidator;
+  /** Why the schema could not be read: every event of the type is rejected with it. */
+  unreadable?: string;
+}
+
 /** One validator per type present in the chunk; undefined = no schema, the data is not checked. */
 async function validatorsFor(
   types: Iterable<string>,
   schemaFor: IngestDeps['schemaFor'],
-): Promise<Map<string, DataValidator | undefined>> {
+): Promise<Map<string, TypeSchema | undefined>> {
   const entries = await Promise.all(
-    [...types].map(async (type): Promise<[string, DataValidator | undefined]> => {
-      const schema = await schemaFor(type);
-      if (schema === undefined) return [type, undefined];
-      const compiled = compileSchema(schema);
-      // Schemas are checked when stored; one that no longer compiles rejects the data rather than the job.
-      const validate: DataValidator = compiled.ok
-        ? compiled.validate
-        : () => `data: the schema for type ${type} does not compile (${compiled.message})`;
-      return [type, validate];
+    [...types].map(async (type): Promise<[string, TypeSchema | undefined]> => {
+      let schema: unknown;
+      try {
+        schema = await schemaFor(type);
+      } catch (error) {
+        if (isInfrastructureError(error)) throw error;
+        const reason = `data: the schema for type ${type} could not be read (${describeError(error)})`;
+        return [type, { schema: undefined, validate: () => reason, unreadable: reason }];
+      }
+      return [type, schema === undefined ? undefined : { schema, validate: validatorOf(type, schema) }];
     }),
   );
   return new Map(entries);
 }
 
-export async function ingestChunk(chunk: ChunkLines, deps: IngestDeps): Promise<ChunkResult> {
-  const counts = zeroCounts();
+function parseLines(chunk: ChunkLines, maxEventBytes: number) {
+  const accepted: Accepted[] = [];
   const rejections: Rejection[] = [];
-  const parsed: (Accepted | { index: number; id: string | null; reason: string })[] = [];
   chunk.lines.forEach((line, offset) => {
     if (isBlankLine(line)) return;
     const index = chunk.start + offset;
-    const result = parseEventLine(line, { maxEventBytes: deps.maxEventBytes });
-    parsed.push(
-      result.ok ? { index, event: result.event, serialized: result.serialized } : { index, ...result },
-    );
+    const preRejected = rejectedReason(line);
+    if (preRejected !== undefined) {
+      rejections.push(rejection(index, null, preRejected));
+      return;
+    }
+    const result = parseEventLine(line, { maxEventBytes });
+    if (result.ok) accepted.push({ index, event: result.event, serialized: result.serialized });
+    else rejections.push(rejection(index, result.id, result.reason));
   });
-  counts.received = parsed.length;
+  return { accepted, rejections, received: accepted.length + rejections.length };
+}
 
-  const validators = await validatorsFor(
-    new Set(parsed.flatMap((p) => ('event' in p ? [p.event.type] : []))),
-    deps.schemaFor,
+/** The data check of every accepted event (null when valid or without a schema), under the time limits. */
+async function dataReasons(accepted: Accepted[], deps: IngestDeps): Promise<(string | null)[]> {
+  const validators = await validatorsFor(new Set(accepted.map((a) => a.event.type)), deps.schemaFor);
+  const checked = accepted.filter((a) => validators.get(a.event.type) !== undefined);
+  const results = runChecksBounded(
+    checked.map((a) => () => {
+      const { validate, unreadable } = validators.get(a.event.type)!;
+      return unreadable ?? checkEventData(a.event, validate);
+    }),
+    deps.validationTime ?? VALIDATION_TIME_LIMITS,
+    (i) => {
+      const type = checked[i]!.event.type;
+      validators.set(type, {
+        ...validators.get(type)!,
+        validate: validatorOf(type, validators.get(type)!.schema),
+      });
+    },
   );
+  const byIndex = new Map(checked.map((a, i) => [a.index, results[i]!]));
+  return accepted.map((a) => byIndex.get(a.index) ?? null);
+}
+
+export async function ingestChunk(chunk: ChunkLines, deps: IngestDeps): Promise<ChunkResult> {
+  const counts = zeroCounts();
+  const { accepted, rejections, received } = parseLines(chunk, deps.maxEventBytes);
+  counts.received = received;
+
+  const reasons = await dataReasons(accepted, deps);
   const firstOccurrence = new Set<string>();
   const toStore: Accepted[] = [];
-  for (const item of parsed) {
-    if (!('event' in item)) {
-      rejections.push({ index: item.index, id: item.id, reason: item.reason });
-      continue;
-    }
-    const validate = validators.get(item.event.type);
-    const reason = validate ? checkEventData(item.event, validate) : null;
-    if (reason !== null) {
-      rejections.push({ index: item.index, id: item.event.id, reason });
-      continue;
+  accepted.forEach((item, i) => {
+    const reason = reasons[i];
+    if (reason !== null && reason !== undefined) {
+      rejections.push(rejection(item.index, item.event.id, reason));
+      return;
     }
     const identity = JSON.stringify([item.event.source, item.event.id]);
     if (firstOccurrence.has(identity)) {
       counts.duplicates++;
-      continue;
+      return;
     }
     firstOccurrence.add(identity);
     toStore.push(item);
-  }
-  counts.rejected = rejections.length;
+  });
 
   const limit = pLimit(deps.writeConcurrency);
-  const outcomes = await Promise.all(
-    toStore.map((item) => limit(() => deps.store(item.event, item.serialized, item.index))),
-  ).catch((error: unknown) => {
-    limit.clearQueue(); // the chunk is retried whole: no point writing the rest now
-    throw error;
-  });
+  const store = async (item: Accepted): Promise<'stored' | 'duplicate' | Rejection> => {
+    try {
+      return await deps.store(item.event, item.serialized, item.index);
+    } catch (error) {
+      if (isInfrastructureError(error)) throw error;
+      return rejection(item.index, item.event.id, `event: could not be stored (${describeError(error)})`);
+    }
+  };
+  const outcomes = await Promise.all(toStore.map((item) => limit(() => store(item)))).catch(
+    (error: unknown) => {
+      limit.clearQueue(); // the chunk is retried whole: no point writing the rest now
+      throw error;
+    },
+  );
   for (const outcome of outcomes) {
     if (outcome === 'stored') counts.accepted++;
-    else counts.duplicates++;
+    else if (outcome === 'duplicate') counts.duplicates++;
+    else rejections.push(outcome);
   }
+  rejections.sort((a, b) => a.index - b.index);
+  counts.rejected = rejections.length;
   return { n: chunk.n, counts, rejections };
 }

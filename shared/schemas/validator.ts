@@ -5,8 +5,10 @@
  * ignored, as the JSON Schema spec says, rather than rejected (ajv's strict mode).
  */
 import Ajv, { type ErrorObject, type Options, type ValidateFunction } from 'ajv';
+import type { RegExpEngine } from 'ajv/dist/types';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { RE2JS } from 're2js';
 import { isJsonMediaType, parseMediaType } from '../cloudevents/media-type';
 import type { CloudEvent } from '../cloudevents/types';
 
@@ -22,7 +24,35 @@ const DIALECTS: Record<string, Dialect> = {
   'http://json-schema.org/draft-07/schema': 'draft-07',
 };
 
-const AJV_OPTIONS: Options = { strict: false, allErrors: false, logger: false, loadSchema: undefined };
+/**
+ * `pattern` and `patternProperties` run on RE2 (re2js): linear in the input, whatever the pattern. RE2 has no
+ * backreferences or lookaround; a pattern using them does not compile, so the schema is refused when stored.
+ * Patterns are ECMA-262 (JSON Schema); translateRegExp maps the syntax that differs (named groups, `\/`).
+ */
+export const re2RegExp: RegExpEngine = Object.assign(
+  (pattern: string) => {
+    let compiled: RE2JS;
+    try {
+      compiled = RE2JS.compile(RE2JS.translateRegExp(pattern));
+    } catch (err) {
+      throw new Error(
+        `pattern ${JSON.stringify(pattern)} is not supported: patterns run on a linear-time engine (RE2), without backreferences or lookaround (${(err as Error).message})`,
+        { cause: err },
+      );
+    }
+    // ajv caches compiled patterns by toString() across schemas: it must name the pattern.
+    return { test: (input: string) => compiled.test(input), toString: () => `re2:${pattern}` };
+  },
+  { code: 're2js' },
+);
+
+const AJV_OPTIONS: Options = {
+  strict: false,
+  allErrors: false,
+  logger: false,
+  loadSchema: undefined,
+  code: { regExp: re2RegExp },
+};
 
 const compilers = new Map<Dialect, Ajv>();
 

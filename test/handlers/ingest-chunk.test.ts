@@ -6,6 +6,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dyn
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { handler } from '../../functions/ingest-chunk/handler';
 import { metrics } from '../../shared/aws/observability';
+import { rejectedLine } from '../../shared/pipeline/lines';
 import { lambdaContext } from './api-event';
 import { memoryS3, type MemoryBucket } from './memory-s3';
 
@@ -137,6 +138,29 @@ describe('ingest-chunk', () => {
     bucket.put('bucket', `work/${JOB}/chunks/0.ndjson`, event('a'));
     await expect(ingest(0, 0)).rejects.toMatchObject({ name: 'ProvisionedThroughputExceededException' });
     expect(bucket.text('bucket', `work/${JOB}/results/0.json`)).toBeUndefined();
+  });
+
+  it('rejects what the reader rejected and what DynamoDB refuses, and the job goes on', async () => {
+    ddb.on(PutCommand, { Item: { id: 'huge' } }).rejects(
+      Object.assign(new Error('Item size has exceeded the maximum allowed size'), {
+        name: 'ValidationException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    const lines = [event('a'), rejectedLine('event: not valid UTF-8'), event('huge'), event('x'.repeat(900))];
+    bucket.put('bucket', `work/${JOB}/chunks/0.ndjson`, lines.join('\n'));
+    expect(await ingest(0, 0)).toEqual({ n: 0, received: 4, accepted: 2, rejected: 2, duplicates: 0 });
+    expect(bucket.json('bucket', `work/${JOB}/results/0.json`)).toMatchObject({
+      rejections: [
+        { index: 1, id: null, reason: 'event: not valid UTF-8' },
+        {
+          index: 2,
+          id: 'huge',
+          reason:
+            'event: could not be stored (ValidationException: Item size has exceeded the maximum allowed size)',
+        },
+      ],
+    });
   });
 
   it('fails with JobNotRunnable when the chunk does not exist', async () => {

@@ -79,6 +79,17 @@ describe('PUT /schemas/{type}', () => {
     expect(ddb.calls()).toHaveLength(0);
   });
 
+  it.each(['(a)\\1', '^(?=x)', '(?<!a)b'])(
+    'refuses a pattern RE2 cannot run (%s) with 400 InvalidSchema naming it',
+    async (pattern) => {
+      const result = await put(JSON.stringify({ type: 'string', pattern }));
+      expect(result.status).toBe(400);
+      expect(result.body.error.code).toBe('InvalidSchema');
+      expect(result.body.error.message).toContain(`pattern ${JSON.stringify(pattern)} is not supported`);
+      expect(ddb.calls()).toHaveLength(0);
+    },
+  );
+
   it('refuses an oversized schema with 413 and an anonymous caller with 401', async () => {
     const huge = { type: 'object', description: 'x'.repeat(310 * 1024) };
     expect((await put(JSON.stringify(huge))).body.error.code).toBe('PayloadTooLarge');

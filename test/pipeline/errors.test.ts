@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ThrottlingException } from '@aws-sdk/client-dynamodb';
-import { retryable, TaskError } from '../../shared/pipeline/errors';
+import { isInfrastructureError, retryable, TaskError } from '../../shared/pipeline/errors';
 
 const sdkError = (name: string, httpStatusCode: number, extra: object = {}) =>
   Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode }, ...extra });
@@ -37,5 +37,28 @@ describe('retryable', () => {
     expect(retryable(fatal)).toBe(fatal);
     expect(retryable(validation)).toBe(validation);
     expect(retryable(bug)).toBe(bug);
+  });
+});
+
+describe('isInfrastructureError', () => {
+  it.each([
+    ['throttling', new ThrottlingException({ message: 'slow down', $metadata: { httpStatusCode: 400 } })],
+    ['provisioned throughput', sdkError('ProvisionedThroughputExceededException', 400)],
+    ['request limit', sdkError('RequestLimitExceeded', 400)],
+    ['a 500', sdkError('InternalServerError', 500)],
+    ['an unnamed 503', sdkError('Whatever', 503)],
+    ['a timeout', Object.assign(new Error('timed out'), { name: 'TimeoutError' })],
+    ['a socket error', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
+    ['a missing table', sdkError('ResourceNotFoundException', 400)],
+  ])('%s is infrastructure', (_case, error) => {
+    expect(isInfrastructureError(error)).toBe(true);
+  });
+
+  it.each([
+    ['a key or item too large', sdkError('ValidationException', 400)],
+    ['a bug', new TypeError('x is undefined')],
+    ['a thrown string', 'oops'],
+  ])('%s is the event’s own', (_case, error) => {
+    expect(isInfrastructureError(error)).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CloudEvent } from '../../shared/cloudevents/types';
 import { ingestChunk, type IngestDeps } from '../../shared/pipeline/ingest';
+import { rejectedLine } from '../../shared/pipeline/lines';
 
 const event = (id: string, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ specversion: '1.0', id, source: 'urn:test', type: 'com.example.plain', ...extra });
@@ -136,5 +137,132 @@ describe('ingestChunk', () => {
       },
     });
     await expect(ingestChunk({ n: 0, start: 0, lines: [event('a')] }, deps)).rejects.toBe(throttled);
+  });
+
+  it('turns lines the reader rejected (`!`) into rejections with their reason', async () => {
+    const { deps } = fakeDeps();
+    const lines = [
+      event('a'),
+      rejectedLine('event: larger than 1024 bytes serialized'),
+      rejectedLine('event: not valid UTF-8'),
+    ];
+    const result = await ingestChunk({ n: 0, start: 5, lines }, deps);
+    expect(result.counts).toEqual({ received: 3, accepted: 1, rejected: 2, duplicates: 0 });
+    expect(result.rejections).toEqual([
+      { index: 6, id: null, reason: 'event: larger than 1024 bytes serialized' },
+      { index: 7, id: null, reason: 'event: not valid UTF-8' },
+    ]);
+  });
+
+  it('rejects the events whose store fails for their own sake, and stores the others', async () => {
+    const tooLarge = Object.assign(new Error('Item size has exceeded the maximum allowed size'), {
+      name: 'ValidationException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    const { deps } = fakeDeps([], {
+      async store(e) {
+        if (e.id === 'big') throw tooLarge;
+        if (e.id === 'bug') throw new TypeError('x is undefined');
+        return 'stored';
+      },
+    });
+    const result = await ingestChunk(
+      { n: 0, start: 0, lines: [event('big'), event('ok'), event('bug')] },
+      deps,
+    );
+    expect(result.counts).toEqual({ received: 3, accepted: 1, rejected: 2, duplicates: 0 });
+    expect(result.rejections).toEqual([
+      {
+        index: 0,
+        id: 'big',
+        reason:
+          'event: could not be stored (ValidationException: Item size has exceeded the maximum allowed size)',
+      },
+      { index: 2, id: 'bug', reason: 'event: could not be stored (TypeError: x is undefined)' },
+    ]);
+  });
+
+  it.each([
+    ['a 5xx', { name: 'InternalServerError', $metadata: { httpStatusCode: 500 } }],
+    ['an unnamed 503', { name: 'Weird', $metadata: { httpStatusCode: 503 } }],
+    ['a timeout', { name: 'TimeoutError' }],
+    ['a reset socket', { code: 'ECONNRESET' }],
+    ['a missing table', { name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 400 } }],
+  ])('fails the chunk on %s from the store or the schema lookup', async (_label, fields) => {
+    const error = Object.assign(new Error('infrastructure'), fields);
+    const failingStore = fakeDeps([], {
+      async store() {
+        throw error;
+      },
+    });
+    await expect(ingestChunk({ n: 0, start: 0, lines: [event('a')] }, failingStore.deps)).rejects.toBe(error);
+    const failingLookup = fakeDeps([], {
+      async schemaFor() {
+        throw error;
+      },
+    });
+    await expect(ingestChunk({ n: 0, start: 0, lines: [event('a')] }, failingLookup.deps)).rejects.toBe(
+      error,
+    );
+  });
+
+  it('rejects the events of a type whose schema cannot be read (not infrastructure)', async () => {
+    const { deps } = fakeDeps([], {
+      async schemaFor(type) {
+        if (type === 'com.example.plain') throw new SyntaxError('Unexpected token');
+        return undefined;
+      },
+    });
+    const result = await ingestChunk(
+      { n: 0, start: 0, lines: [event('a'), event('b', { type: 'com.example.other' })] },
+      deps,
+    );
+    expect(result.counts).toMatchObject({ accepted: 1, rejected: 1 });
+    expect(result.rejections[0]!.reason).toBe(
+      'data: the schema for type com.example.plain could not be read (SyntaxError: Unexpected token)',
+    );
+  });
+
+  it('cuts long ids in rejections and marks them', async () => {
+    const { deps } = fakeDeps();
+    const id = 'x'.repeat(900);
+    const result = await ingestChunk({ n: 0, start: 0, lines: [event(id, { specversion: '2' })] }, deps);
+    expect(result.rejections).toEqual([
+      { index: 0, id: 'x'.repeat(256), idTruncated: true, reason: 'specversion: must be "1.0"' },
+    ]);
+  });
+
+  it('runs a catastrophic-backtracking pattern in linear time: 40 a’s and a ! are simply rejected', async () => {
+    const { deps } = fakeDeps([], {
+      async schemaFor() {
+        return { type: 'object', properties: { s: { type: 'string', pattern: '^(a+)+$' } } };
+      },
+    });
+    const lines = [
+      event('bad', { data: { s: `${'a'.repeat(40)}!` } }),
+      event('good', { data: { s: 'aaaa' } }),
+    ];
+    const result = await ingestChunk({ n: 0, start: 0, lines }, deps);
+    expect(result.counts).toMatchObject({ accepted: 1, rejected: 1 });
+    expect(result.rejections).toEqual([
+      { index: 0, id: 'bad', reason: 'data: must match pattern "^(a+)+$" (at /s)' },
+    ]);
+  });
+
+  it('stops a validation that runs too long and rejects the event, then goes on with the others', async () => {
+    // uniqueItems over objects is quadratic: 20,000 distinct objects take far longer than 20 ms.
+    const { deps } = fakeDeps([], {
+      validationTime: { perEventMs: 20, perChunkMs: 10_000 },
+      async schemaFor() {
+        return { type: 'array', uniqueItems: true };
+      },
+    });
+    const slow = Array.from({ length: 20_000 }, (_, i) => ({ i }));
+    const lines = [event('slow', { data: slow }), event('fast', { data: [{ i: 1 }, { i: 2 }] })];
+    const result = await ingestChunk({ n: 0, start: 0, lines }, { ...deps, maxEventBytes: 1_000_000 });
+    expect(result.rejections).toEqual([
+      { index: 0, id: 'slow', reason: 'data: schema validation stopped after 20 ms' },
+    ]);
+    expect(result.counts).toMatchObject({ accepted: 1, rejected: 1 });
   });
 });

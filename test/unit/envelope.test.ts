@@ -155,3 +155,69 @@ describe('eventKey and sortTime', () => {
     expect(sortTime({ ...event, time: null }, '2024-01-01T00:00:00.000Z')).toBe('2024-01-01T00:00:00.000Z');
   });
 });
+
+describe('checkEnvelope limits (README "Limits")', () => {
+  const lone = '\ud800';
+  it.each(['id', 'source', 'type', 'subject'])(
+    '%s: well-formed UTF-16, at most 1000 bytes of UTF-8',
+    (attr) => {
+      const atLimit = attr === 'source' ? `urn:${'a'.repeat(996)}` : '漢'.repeat(333); // 1000 / 999 bytes
+      expect(reasonFor({ ...minimal, [attr]: atLimit })).toBeNull();
+      expect(reasonFor({ ...minimal, [attr]: `${atLimit}aa` })).toBe(
+        `${attr}: must be at most 1000 bytes of UTF-8`,
+      );
+      expect(reasonFor({ ...minimal, [attr]: `urn:a${lone}` })).toBe(
+        `${attr}: must be well-formed UTF-16 (no lone surrogates)`,
+      );
+      expect(reasonFor({ ...minimal, [attr]: `urn:a${'\udc00'}b` })).toBe(
+        `${attr}: must be well-formed UTF-16 (no lone surrogates)`,
+      );
+    },
+  );
+
+  it('checks a source’s length before its URI-reference pattern runs', () => {
+    expect(reasonFor({ ...minimal, source: 'a'.repeat(200_000) })).toBe(
+      'source: must be at most 1000 bytes of UTF-8',
+    );
+  });
+
+  it('nesting: 64 levels of data are fine, 65 are rejected, 20,000 do not throw', () => {
+    const nested = (depth: number): unknown => {
+      let value: unknown = 1;
+      for (let i = 0; i < depth; i++) value = i % 2 ? [value] : { a: value };
+      return value;
+    };
+    expect(reasonFor({ ...minimal, data: nested(64) })).toBeNull();
+    expect(reasonFor({ ...minimal, data: nested(65) })).toBe('data: nested deeper than 64 levels');
+    expect(reasonFor({ ...minimal, myext: nested(65) })).toBe('myext: nested deeper than 64 levels');
+    const line = `{"specversion":"1.0","id":"deep","source":"/s","type":"t","data":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
+    expect(parseEventLine(line, limits)).toEqual({
+      ok: false,
+      id: 'deep',
+      reason: 'data: nested deeper than 64 levels',
+    });
+  });
+
+  it('names with lone surrogates or of any length make short, well-formed reasons', () => {
+    const name = `x${lone}`.repeat(10_000);
+    const result = checkEnvelope({ ...minimal, [name]: 1 }, limits);
+    expect(result.ok).toBe(false);
+    const reason = !result.ok ? result.reason : '';
+    expect(reason.length).toBeLessThanOrEqual(500);
+    expect(reason.isWellFormed()).toBe(true);
+    expect(reason).toMatch(/^x\uFFFDx\uFFFD.*: extension attribute names must be lowercase a-z0-9$/);
+  });
+
+  it('keeps lone surrogates in extension values and data as escapes in the serialized form', () => {
+    const result = checkEnvelope({ ...minimal, myext: lone, data: { [lone]: lone } }, limits);
+    expect(result.ok && result.serialized).toContain('\\ud800');
+  });
+
+  it('an own __proto__ or constructor attribute is an extension like any other', () => {
+    const candidate = JSON.parse(
+      '{"specversion":"1.0","id":"p","source":"/s","type":"t","__proto__":{"x":1}}',
+    );
+    expect(reasonFor(candidate)).toBe('__proto__: extension attribute names must be lowercase a-z0-9');
+    expect(reasonFor({ ...minimal, constructor: 'x' })).toBeNull();
+  });
+});

@@ -122,3 +122,43 @@ describe('checkEventData', () => {
     expect(checkEventData({ ...base, data: null }, validate)).toBe('data: must be object (at /)');
   });
 });
+
+describe('patterns run on RE2 (linear time)', () => {
+  it('`^(a+)+$` on 40 a’s and a ! is a plain mismatch', () => {
+    const validate = compiled({ type: 'string', pattern: '^(a+)+$' });
+    expect(validate(`${'a'.repeat(40)}!`)).toBe('data: must match pattern "^(a+)+$" (at /)');
+    expect(validate('a'.repeat(100_000))).toBeNull();
+  });
+
+  it('keeps JSON Schema’s unanchored, Unicode semantics, for pattern and patternProperties', () => {
+    const validate = compiled({
+      type: 'object',
+      properties: { s: { type: 'string', pattern: '\\p{L}+-\\d' }, u: { type: 'string', pattern: '^.$' } },
+      patternProperties: { '^x-': { type: 'number' } },
+    });
+    expect(validate({ s: '!é-1!', u: '😀', 'x-a': 1, other: 'y' })).toBeNull();
+    expect(validate({ s: 'a1' })).toBe('data: must match pattern "\\p{L}+-\\d" (at /s)');
+    expect(validate({ 'x-a': 'no' })).toBe('data: must be number (at /x-a)');
+  });
+
+  it('each schema keeps its own patterns (ajv caches them by name)', () => {
+    const a = compiled({ type: 'string', pattern: '^a$' });
+    const b = compiled({ type: 'string', pattern: '^b$' });
+    expect([a('a'), b('b')]).toEqual([null, null]);
+    expect(a('b')).not.toBeNull();
+  });
+
+  it.each([
+    ['a backreference', '(a)\\1'],
+    ['a lookahead', 'x(?=y)'],
+    ['a lookbehind', '(?<=a)b'],
+    ['a repeat count over 1000', 'a{1001}'],
+    ['invalid syntax', '['],
+  ])('refuses %s, naming the pattern', (_label, pattern) => {
+    const result = compileSchema({ properties: { a: { patternProperties: { [pattern]: {} } } } });
+    expect(result).toEqual({
+      ok: false,
+      message: expect.stringContaining(`pattern ${JSON.stringify(pattern)} is not supported`),
+    });
+  });
+});

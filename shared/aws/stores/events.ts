@@ -5,7 +5,8 @@
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDb } from '../clients';
 import { decodeCursor, encodeCursor } from '../../http/request';
-import { eventKey, sortTime } from '../../cloudevents/envelope';
+import { KEY_BUDGETS, eventKey, identityKeyPart, sortTime, tenantKeyPart } from '../../cloudevents/envelope';
+import { keyPart } from '../../cloudevents/limits';
 import type { CloudEvent } from '../../cloudevents/types';
 import { isConditionFailure } from './jobs';
 
@@ -38,13 +39,18 @@ export interface EventStore {
   ): Promise<{ items: unknown[]; nextCursor: string | null }>;
 }
 
-const enc = encodeURIComponent;
 const INDEX = 'gsi1';
 const INDEX_KEYS = ['pk', 'sk', 'gsi1pk', 'gsi1sk'];
 // gsi1sk is `<time>#…`: '$' sorts right after '#', so `<until>$` is above every key with that time.
 const AFTER_TIME = '$';
 
-export const typePartition = (tenant: string, type: string): string => `TYPE#${tenant}#${enc(type)}`;
+/** Key parts go through keyPart (KEY_BUDGETS): every key stays under DynamoDB's limits, on gsi1 too. */
+export const typePartition = (tenant: string, type: string): string =>
+  `TYPE#${tenantKeyPart(tenant)}#${keyPart(type, KEY_BUDGETS.type)}`;
+
+/** gsi1sk: the sort time first, so the type partition reads in time order. */
+export const typeSortKey = (time: string, source: string, id: string): string =>
+  `${time}#${identityKeyPart(source, id)}`;
 
 /** The gsi1sk range condition for the optional time bounds. */
 function timeRange(since: string | undefined, until: string | undefined) {
@@ -69,7 +75,7 @@ export function eventItem({ tenant, event, serialized, jobId, idx, ingestedAt }:
   return {
     ...eventKey(tenant, event.source, event.id),
     gsi1pk: typePartition(tenant, event.type),
-    gsi1sk: `${time}#${enc(event.source)}#${enc(event.id)}`,
+    gsi1sk: typeSortKey(time, event.source, event.id),
     tenant,
     source: event.source,
     id: event.id,

@@ -5,6 +5,12 @@
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDb } from '../clients';
 import { decodeCursor, encodeCursor } from '../../http/request';
+import {
+  MAX_ATTRIBUTE_BYTES,
+  hashedKeyPart,
+  isHashedKeyPart,
+  wellFormedBytes,
+} from '../../cloudevents/limits';
 
 export interface StoredSchema {
   type: string;
@@ -27,7 +33,22 @@ export interface SchemaStore {
 }
 
 const partition = (tenant: string) => `TENANT#${tenant}`;
-export const schemaKey = (tenant: string, type: string) => ({ pk: partition(tenant), sk: `SCHEMA#${type}` });
+
+/**
+ * The type in the sort key: as it is (the keys schemas always had) when it is well-formed and at most
+ * MAX_ATTRIBUTE_BYTES, so every type an event may carry; else hashed, so `SCHEMA#…` stays ≤ 7 + 1,000 bytes
+ * (< 1,024). A type that itself looks hashed is hashed too, so no two types share a key.
+ */
+function schemaTypePart(type: string): string {
+  const bytes = wellFormedBytes(type);
+  const raw = bytes !== undefined && bytes <= MAX_ATTRIBUTE_BYTES && !isHashedKeyPart(type);
+  return raw ? type : hashedKeyPart(type);
+}
+
+export const schemaKey = (tenant: string, type: string) => ({
+  pk: partition(tenant),
+  sk: `SCHEMA#${schemaTypePart(type)}`,
+});
 
 export function schemaStore(tableName: string, db = dynamoDb()): SchemaStore {
   return {
