@@ -8,6 +8,10 @@ async function* bytes(data: string | Buffer, size = 5): AsyncGenerator<Buffer> {
   for (let i = 0; i < buffer.length; i += size) yield buffer.subarray(i, i + size);
 }
 
+const limits = { maxEventBytes: 1000, maxUncompressedBytes: 1024 * 1024 };
+const ndjson = (body: AsyncIterable<Buffer>) => ndjsonLines(body, limits);
+const jsonArray = (body: AsyncIterable<Buffer>) => jsonArrayLines(body, limits);
+
 async function collect(lines: AsyncIterable<string>): Promise<string[]> {
   const out: string[] = [];
   for await (const line of lines) out.push(line);
@@ -24,7 +28,7 @@ const failureOf = (lines: AsyncIterable<string>) =>
 
 describe('ndjsonLines', () => {
   it('yields every line, blank ones in place, CRLF or LF, without a phantom last line', async () => {
-    expect(await collect(ndjsonLines(bytes('{"a":1}\r\n\n{"b":2}\n  \n{"c":3}\n')))).toEqual([
+    expect(await collect(ndjson(bytes('{"a":1}\r\n\n{"b":2}\n  \n{"c":3}\n')))).toEqual([
       '{"a":1}',
       '',
       '{"b":2}',
@@ -34,7 +38,7 @@ describe('ndjsonLines', () => {
   });
 
   it('keeps a last line without a newline and multi-byte characters split across pieces', async () => {
-    expect(await collect(ndjsonLines(bytes('{"x":"héllo €"}\n{"y":"ü"}', 3)))).toEqual([
+    expect(await collect(ndjson(bytes('{"x":"héllo €"}\n{"y":"ü"}', 3)))).toEqual([
       '{"x":"héllo €"}',
       '{"y":"ü"}',
     ]);
@@ -44,7 +48,7 @@ describe('ndjsonLines', () => {
 describe('jsonArrayLines', () => {
   it('re-serializes each element on its own line, whatever it is', async () => {
     const text = '[\n {"id": "a", "data": {"n": [1, 2]}},\n 3, "x", null\n]';
-    expect(await collect(jsonArrayLines(bytes(text)))).toEqual([
+    expect(await collect(jsonArray(bytes(text)))).toEqual([
       '{"id":"a","data":{"n":[1,2]}}',
       '3',
       '"x"',
@@ -53,7 +57,7 @@ describe('jsonArrayLines', () => {
   });
 
   it('yields nothing for an empty array', async () => {
-    expect(await collect(jsonArrayLines(bytes('[ ]')))).toEqual([]);
+    expect(await collect(jsonArray(bytes('[ ]')))).toEqual([]);
   });
 
   it.each([
@@ -62,7 +66,7 @@ describe('jsonArrayLines', () => {
     ['content after the array', '[1] {"x":1}'],
     ['an object instead of an array', '{"a":1}'],
   ])('fails with SubmissionUnreadable on %s', async (_case, text) => {
-    const failure = await failureOf(jsonArrayLines(bytes(text)));
+    const failure = await failureOf(jsonArray(bytes(text)));
     expect(failure.name).toBe('SubmissionUnreadable');
     expect(failure.message).toMatch(/^invalid JSON array at or after element \d+: /);
   });
@@ -73,7 +77,7 @@ describe('jsonArrayLines', () => {
       yield Buffer.from('[{"a":1},');
       throw reset;
     }
-    await expect(collect(jsonArrayLines(broken()))).rejects.toBe(reset);
+    await expect(collect(jsonArray(broken()))).rejects.toBe(reset);
   });
 });
 
@@ -105,64 +109,64 @@ describe('uploadLines', () => {
   const ndjson = '{"id":"1"}\n{"id":"2"}\n';
 
   it('reads NDJSON, plain or gzipped', async () => {
-    expect(await collect(uploadLines(bytes(ndjson), { gzipped: false }))).toEqual([
+    expect(await collect(uploadLines(bytes(ndjson), { gzipped: false, ...limits }))).toEqual([
       '{"id":"1"}',
       '{"id":"2"}',
     ]);
-    expect(await collect(uploadLines(bytes(gzipSync(ndjson)), { gzipped: true }))).toEqual([
+    expect(await collect(uploadLines(bytes(gzipSync(ndjson)), { gzipped: true, ...limits }))).toEqual([
       '{"id":"1"}',
       '{"id":"2"}',
     ]);
   });
 
   it('reads a JSON array (leading whitespace allowed)', async () => {
-    expect(await collect(uploadLines(bytes('\n  [{"id":"1"}, {"id":"2"}]'), { gzipped: false }))).toEqual([
+    expect(await collect(uploadLines(bytes('\n  [{"id":"1"}, {"id":"2"}]'), { gzipped: false, ...limits }))).toEqual([
       '{"id":"1"}',
       '{"id":"2"}',
     ]);
   });
 
   it('treats a first line that is not an object as NDJSON (that line is rejected later, not the file)', async () => {
-    expect(await collect(uploadLines(bytes('"just a string"\n{"id":"1"}'), { gzipped: false }))).toEqual([
+    expect(await collect(uploadLines(bytes('"just a string"\n{"id":"1"}'), { gzipped: false, ...limits }))).toEqual([
       '"just a string"',
       '{"id":"1"}',
     ]);
   });
 
   it('fails an empty or whitespace-only file with EmptySubmission', async () => {
-    expect(await failureOf(uploadLines(bytes(' \n \n'), { gzipped: false }))).toMatchObject({
+    expect(await failureOf(uploadLines(bytes(' \n \n'), { gzipped: false, ...limits }))).toMatchObject({
       name: 'EmptySubmission',
     });
-    expect(await failureOf(uploadLines(bytes(gzipSync('')), { gzipped: true }))).toMatchObject({
+    expect(await failureOf(uploadLines(bytes(gzipSync('')), { gzipped: true, ...limits }))).toMatchObject({
       name: 'EmptySubmission',
     });
   });
 
   it('fails a file that cannot start JSON with SubmissionUnreadable', async () => {
-    expect(await failureOf(uploadLines(bytes('<xml/>'), { gzipped: false }))).toEqual({
+    expect(await failureOf(uploadLines(bytes('<xml/>'), { gzipped: false, ...limits }))).toEqual({
       name: 'SubmissionUnreadable',
       message: 'expected NDJSON or a JSON array, found "<"',
     });
-    expect(await failureOf(uploadLines(bytes(Buffer.from([0x00, 0x01])), { gzipped: false }))).toEqual({
+    expect(await failureOf(uploadLines(bytes(Buffer.from([0x00, 0x01])), { gzipped: false, ...limits }))).toEqual({
       name: 'SubmissionUnreadable',
       message: 'expected NDJSON or a JSON array, found byte 0x0',
     });
   });
 
   it('fails broken or truncated gzip with zlib’s message', async () => {
-    expect(await failureOf(uploadLines(bytes('this is not gzip'), { gzipped: true }))).toEqual({
+    expect(await failureOf(uploadLines(bytes('this is not gzip'), { gzipped: true, ...limits }))).toEqual({
       name: 'SubmissionUnreadable',
       message: 'invalid gzip: incorrect header check',
     });
     const gz = gzipSync(ndjson);
-    expect(await failureOf(uploadLines(bytes(gz.subarray(0, gz.length - 6)), { gzipped: true }))).toEqual({
+    expect(await failureOf(uploadLines(bytes(gz.subarray(0, gz.length - 6)), { gzipped: true, ...limits }))).toEqual({
       name: 'SubmissionUnreadable',
       message: 'invalid gzip: unexpected end of file',
     });
   });
 
   it('fails a gzipped broken JSON array as an unreadable array', async () => {
-    const failure = await failureOf(uploadLines(bytes(gzipSync('[{"a":1}, oops]')), { gzipped: true }));
+    const failure = await failureOf(uploadLines(bytes(gzipSync('[{"a":1}, oops]')), { gzipped: true, ...limits }));
     expect(failure).toMatchObject({
       name: 'SubmissionUnreadable',
       message: expect.stringMatching(/^invalid JSON array at or after element [01]: /),
