@@ -173,3 +173,213 @@ describe('uploadLines', () => {
     });
   });
 });
+
+describe('ndjsonLines limits (maxEventBytes 1000)', () => {
+  const tooLarge = '!event: larger than 1000 bytes serialized';
+
+  it('rejects a line over maxEventBytes without holding it, and keeps the lines around it', async () => {
+    const huge = `{"data":"${'x'.repeat(50_000)}"}`;
+    expect(await collect(ndjson(bytes(`{"a":1}\n${huge}\n{"b":2}`, 777)))).toEqual([
+      '{"a":1}',
+      tooLarge,
+      '{"b":2}',
+    ]);
+  });
+
+  it('keeps a line of exactly maxEventBytes (a CR before the LF does not count) and rejects one byte more', async () => {
+    const exact = `"${'x'.repeat(998)}"`;
+    const over = `"${'x'.repeat(999)}"`;
+    expect(await collect(ndjson(bytes(`${exact}\r\n${over}\r\n${exact}`, 64)))).toEqual([
+      exact,
+      tooLarge,
+      exact,
+    ]);
+  });
+
+  it('rejects a last line over the limit that has no newline', async () => {
+    expect(await collect(ndjson(bytes(`{"a":1}\n${'y'.repeat(5000)}`, 100)))).toEqual(['{"a":1}', tooLarge]);
+  });
+
+  it('rejects a line of invalid UTF-8 (bytes split across pieces too), keeping the valid lines', async () => {
+    const body = Buffer.concat([
+      Buffer.from('{"a":"é"}\n{"b":"'),
+      Buffer.from([0xc3, 0x28]), // a lead byte followed by a non-continuation
+      Buffer.from('"}\n{"c":"'),
+      Buffer.from([0xed, 0xa0, 0x80]), // an encoded UTF-16 surrogate
+      Buffer.from('"}\n{"d":"€"}\n'),
+    ]);
+    expect(await collect(ndjson(bytes(body, 1)))).toEqual([
+      '{"a":"é"}',
+      '!event: not valid UTF-8',
+      '!event: not valid UTF-8',
+      '{"d":"€"}',
+    ]);
+  });
+
+  it('turns a source line starting with "!" into a not-valid-JSON rejection, so no reason can be forged', async () => {
+    const [line] = await collect(ndjson(bytes('!data: forged reason\n')));
+    expect(line).toMatch(/^!event: not valid JSON \(.+\)$/);
+    expect(line).not.toBe('!data: forged reason');
+    // Exactly the message the envelope check gives for the same text.
+    expect(line).toBe(`!event: not valid JSON (${jsonError('!data: forged reason')})`);
+  });
+
+  it('keeps a BOM-less U+FEFF at the start of a later line (it fails as JSON later, as before)', async () => {
+    expect(await collect(ndjson(bytes('{"a":1}\n\ufeff{"b":2}\n')))).toEqual(['{"a":1}', '\ufeff{"b":2}']);
+  });
+
+  it('yields nothing for an empty body and one empty line for a lone newline', async () => {
+    expect(await collect(ndjson(bytes('')))).toEqual([]);
+    expect(await collect(ndjson(bytes('\n')))).toEqual(['']);
+  });
+});
+
+function jsonError(text: string): string {
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('expected invalid JSON');
+}
+
+describe('jsonArrayLines limits (maxEventBytes 1000)', () => {
+  const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+
+  it('writes compact JSON from the tokens: escapes, unicode, keys and numbers as in the source', async () => {
+    const text = '[{"k\\"ey": "a\\nb\\u00e9\\ud83d\\ude00", "n": -1.5e3, "t": true, "f": false, "z": null}, []]';
+    const lines = await collect(jsonArray(bytes(text, 3)));
+    expect(lines).toEqual(['{"k\\"ey":"a\\nbé😀","n":-1.5e3,"t":true,"f":false,"z":null}', '[]']);
+    expect(JSON.parse(lines[0]!)).toEqual(JSON.parse(text)[0]);
+  });
+
+  it('rejects an element nested deeper than 1000 levels without throwing, and keeps reading', async () => {
+    const text = `[${nested(1000)}, {"a":${nested(5000)}}, ${nested(100_000)}, {"ok":1}]`;
+    const lines = await collect(jsonArrayLines(bytes(text, 4096), { ...limits, maxEventBytes: 10_000 }));
+    expect(lines).toEqual([
+      nested(1000),
+      '!event: nested deeper than 1000 levels',
+      '!event: nested deeper than 1000 levels',
+      '{"ok":1}',
+    ]);
+  });
+
+  it('is not fooled by brackets inside strings of a too-deep element', async () => {
+    const deep = `${'['.repeat(1001)}"]]]\\"]]]"${']'.repeat(1001)}`;
+    expect(await collect(jsonArray(bytes(`[${deep}, "after"]`, 7)))).toEqual([
+      '!event: nested deeper than 1000 levels',
+      '"after"',
+    ]);
+  });
+
+  it('rejects an element over maxEventBytes, however it is made, and keeps the next', async () => {
+    const bigString = `"${'s'.repeat(200_000)}"`;
+    const manyKeys = `{${Array.from({ length: 300 }, (_, i) => `"k${i}":${i}`).join(',')}}`;
+    const bigNumber = '9'.repeat(5000);
+    const lines = await collect(jsonArray(bytes(`[${bigString}, ${manyKeys}, ${bigNumber}, 1]`, 1024)));
+    expect(lines).toEqual([
+      '!event: larger than 1000 bytes serialized',
+      '!event: larger than 1000 bytes serialized',
+      '!event: larger than 1000 bytes serialized',
+      '1',
+    ]);
+  });
+
+  it('keeps an element of exactly maxEventBytes compact, whatever its whitespace', async () => {
+    const element = `"${'x'.repeat(998)}"`;
+    expect(await collect(jsonArray(bytes(`[ ${element} ,\n\n ${element}x ]`.replace('x ]', ' ]'))))).toEqual([
+      element,
+      element,
+    ]);
+  });
+
+  it('rejects an element holding invalid UTF-8 and keeps the others', async () => {
+    const body = Buffer.concat([
+      Buffer.from('[{"a":"ok"}, {"b":"'),
+      Buffer.from([0xff]),
+      Buffer.from('"}, "'),
+      Buffer.from([0xe2, 0x82]), // a truncated 3-byte sequence
+      Buffer.from('", "€"]'),
+    ]);
+    expect(await collect(jsonArray(bytes(body, 2)))).toEqual([
+      '{"a":"ok"}',
+      '!event: not valid UTF-8',
+      '!event: not valid UTF-8',
+      '"€"',
+    ]);
+  });
+
+  it('fails as an unreadable array when invalid UTF-8 is outside any element', async () => {
+    const body = Buffer.concat([Buffer.from('[1, '), Buffer.from([0xff]), Buffer.from(' 2]')]);
+    expect(await failureOf(jsonArray(bytes(body)))).toMatchObject({
+      name: 'SubmissionUnreadable',
+      message: expect.stringMatching(/^invalid JSON array at or after element 1: /),
+    });
+  });
+
+  it('fails a truncated array with SubmissionUnreadable', async () => {
+    expect(await failureOf(jsonArray(bytes('[{"a":1}, 2')))).toEqual({
+      name: 'SubmissionUnreadable',
+      message: 'invalid JSON array at or after element 1: unexpected end of input',
+    });
+  });
+});
+
+describe('uploadLines: decompressed bytes are counted and capped (maxUncompressedBytes 1 MiB)', () => {
+  /** A gzip body and how many of its pieces the reader pulled. */
+  function counted(gz: Buffer, size = 1024) {
+    const read = { pieces: 0, total: Math.ceil(gz.length / size) };
+    async function* body() {
+      for (let i = 0; i < gz.length; i += size) {
+        read.pieces++;
+        yield gz.subarray(i, i + size);
+      }
+    }
+    return { body: body(), read };
+  }
+  const tooLarge = { name: 'UploadTooLarge', message: 'the file decompresses to more than 1048576 bytes' };
+
+  it('stops a gzip bomb (about 1 MB that inflates to 1 GiB) at the cap, reading little of it', async () => {
+    const spaces = gzipSync(Buffer.alloc(16 * 1024 * 1024, ' '));
+    const bomb = Buffer.concat([gzipSync('{"a":1}\n'), ...Array<Buffer>(64).fill(spaces)]);
+    expect(bomb.length).toBeLessThan(1024 * 1024 + 1024);
+    const { body, read } = counted(bomb);
+    expect(await failureOf(uploadLines(body, { gzipped: true, ...limits }))).toEqual(tooLarge);
+    expect(read.pieces).toBeLessThan(read.total / 10);
+  });
+
+  it('stops a bomb of blank lines and a JSON array bomb the same way', async () => {
+    const blank = gzipSync(Buffer.alloc(2 * 1024 * 1024, '\n'));
+    expect(await failureOf(uploadLines(bytes(blank, 4096), { gzipped: true, ...limits }))).toEqual(tooLarge);
+    const array = gzipSync(`[${'1,'.repeat(1024 * 1024)}1]`);
+    expect(await failureOf(uploadLines(bytes(array, 4096), { gzipped: true, ...limits }))).toEqual(tooLarge);
+  });
+
+  it('counts every member of a multi-member gzip: each is read, and the sum is capped', async () => {
+    const members = Buffer.concat([gzipSync('{"id":"1"}\n'), gzipSync('{"id":"2"}\n'), gzipSync('{"id":"3"}')]);
+    expect(await collect(uploadLines(bytes(members), { gzipped: true, ...limits }))).toEqual([
+      '{"id":"1"}',
+      '{"id":"2"}',
+      '{"id":"3"}',
+    ]);
+    const half = gzipSync(Buffer.alloc(600 * 1024, ' '));
+    const twoHalves = Buffer.concat([gzipSync('{"a":1}\n'), half, half]);
+    expect(await failureOf(uploadLines(bytes(twoHalves, 4096), { gzipped: true, ...limits }))).toEqual(
+      tooLarge,
+    );
+  });
+
+  it('passes a file of exactly the cap', async () => {
+    const text = Buffer.concat([Buffer.from('{"a":1}\n'), Buffer.alloc(1024 * 1024 - 8, ' ')]);
+    const lines = await collect(uploadLines(bytes(gzipSync(text), 4096), { gzipped: true, ...limits }));
+    expect(lines).toEqual(['{"a":1}', '!event: larger than 1000 bytes serialized']);
+  });
+
+  it('caps a plain file too', async () => {
+    const small = { maxEventBytes: 1000, maxUncompressedBytes: 10 };
+    expect(await failureOf(uploadLines(bytes('{"a":1}\n{"b":2}\n'), { gzipped: false, ...small }))).toEqual({
+      name: 'UploadTooLarge',
+      message: 'the file holds more than 10 bytes',
+    });
+  });
+});
