@@ -19,22 +19,36 @@ export interface ChunkPlan {
   targetBytes: number;
   /** The estimated source size the plan was made from. */
   plannedBytes: number;
+  /** Chunks the estimate is spread over; the others are kept for a source larger than estimated. */
+  plannedChunks: number;
   /** Hard ceiling on the number of chunks. */
   maxChunks: number;
   /** Most bytes the lines can add up to (maxUncompressedBytes): what the chunks left must always be able to take. */
   maxSourceBytes: number;
 }
 
+/**
+ * Spreads the estimate (capped at maxUncompressedBytes) over the chunks that a source as large as the cap would
+ * not need for its excess: `reserve` chunks of 2 × cap / maxChunksPerJob can take whatever the estimate missed.
+ * An estimate of the full cap keeps every chunk for the plan; a tiny one keeps about half in reserve.
+ */
 export function planChunks(
   estimatedBytes: number,
   s: ChunkSettings & { maxUncompressedBytes: number },
 ): ChunkPlan {
-  const plannedBytes = Math.min(estimatedBytes, s.maxUncompressedBytes);
+  const cap = s.maxUncompressedBytes;
+  const plannedBytes = Math.min(estimatedBytes, cap);
+  const reserve = Math.min(
+    s.maxChunksPerJob - 1,
+    Math.ceil((s.maxChunksPerJob * (cap - plannedBytes)) / (2 * cap)),
+  );
+  const plannedChunks = s.maxChunksPerJob - reserve;
   return {
-    targetBytes: targetChunkBytes(plannedBytes, s),
+    targetBytes: targetChunkBytes(plannedBytes, { ...s, maxChunksPerJob: plannedChunks }),
     plannedBytes,
+    plannedChunks,
     maxChunks: s.maxChunksPerJob,
-    maxSourceBytes: s.maxUncompressedBytes,
+    maxSourceBytes: cap,
   };
 }
 
@@ -42,21 +56,22 @@ export function planChunks(
 const fixedPlan = (targetBytes: number): ChunkPlan => ({
   targetBytes,
   plannedBytes: Infinity,
+  plannedChunks: Infinity,
   maxChunks: Infinity,
   maxSourceBytes: Infinity,
 });
 
 /**
  * The size at which the next chunk closes, once `emitted` chunks holding `bytesSoFar` are written. While the
- * estimate holds and less than half the chunks are used, the planned target. After that, chunks grow so that
- * whatever the source may still hold (up to `maxSourceBytes`) fits in the chunks left; the last chunk allowed takes
- * every remaining line. So no chunk count ever passes `maxChunks`, and no chunk but the last is larger than
- * max(target, 2 × maxSourceBytes / maxChunks) plus one line (the last one is at most the size of the one before).
+ * estimate holds and planned chunks are left, the planned target. After that, chunks grow so that whatever the
+ * source may still hold (up to `maxSourceBytes`) fits in the chunks left, and the last chunk allowed takes every
+ * remaining line. So the count never passes `maxChunks`; no chunk but the last is larger than
+ * max(target, 2 × maxSourceBytes / maxChunks) plus one line, and the last is at most about the one before.
  */
 export function nextChunkTarget(plan: ChunkPlan, emitted: number, bytesSoFar: number): number {
   const chunksLeft = plan.maxChunks - emitted;
   if (chunksLeft <= 1) return Infinity;
-  if (emitted < plan.maxChunks / 2 && bytesSoFar <= plan.plannedBytes) return plan.targetBytes;
+  if (emitted < plan.plannedChunks && bytesSoFar <= plan.plannedBytes) return plan.targetBytes;
   return Math.max(plan.targetBytes, Math.ceil((plan.maxSourceBytes - bytesSoFar) / chunksLeft));
 }
 
