@@ -48,7 +48,8 @@ export async function writeChunks(
     }
   } catch (error) {
     await Promise.allSettled(inFlight);
-    if (error instanceof SourceTooLarge) throw new TaskError('UploadTooLarge', error.message, { cause: error });
+    if (error instanceof SourceTooLarge)
+      throw new TaskError('UploadTooLarge', error.message, { cause: error });
     throw error;
   }
   await Promise.all(inFlight);

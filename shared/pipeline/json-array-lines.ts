@@ -75,7 +75,7 @@ async function* utf8Pieces(body: AsyncIterable<Buffer>): AsyncGenerator<Piece> {
       continue;
     }
     let run = 0;
-    for (let i = 0; i < complete.length; ) {
+    for (let i = 0; i < complete.length;) {
       const length = sequenceLength(complete, i);
       if (length > 0) {
         i += length;

@@ -120,17 +120,15 @@ describe('uploadLines', () => {
   });
 
   it('reads a JSON array (leading whitespace allowed)', async () => {
-    expect(await collect(uploadLines(bytes('\n  [{"id":"1"}, {"id":"2"}]'), { gzipped: false, ...limits }))).toEqual([
-      '{"id":"1"}',
-      '{"id":"2"}',
-    ]);
+    expect(
+      await collect(uploadLines(bytes('\n  [{"id":"1"}, {"id":"2"}]'), { gzipped: false, ...limits })),
+    ).toEqual(['{"id":"1"}', '{"id":"2"}']);
   });
 
   it('treats a first line that is not an object as NDJSON (that line is rejected later, not the file)', async () => {
-    expect(await collect(uploadLines(bytes('"just a string"\n{"id":"1"}'), { gzipped: false, ...limits }))).toEqual([
-      '"just a string"',
-      '{"id":"1"}',
-    ]);
+    expect(
+      await collect(uploadLines(bytes('"just a string"\n{"id":"1"}'), { gzipped: false, ...limits })),
+    ).toEqual(['"just a string"', '{"id":"1"}']);
   });
 
   it('fails an empty or whitespace-only file with EmptySubmission', async () => {
@@ -147,7 +145,9 @@ describe('uploadLines', () => {
       name: 'SubmissionUnreadable',
       message: 'expected NDJSON or a JSON array, found "<"',
     });
-    expect(await failureOf(uploadLines(bytes(Buffer.from([0x00, 0x01])), { gzipped: false, ...limits }))).toEqual({
+    expect(
+      await failureOf(uploadLines(bytes(Buffer.from([0x00, 0x01])), { gzipped: false, ...limits })),
+    ).toEqual({
       name: 'SubmissionUnreadable',
       message: 'expected NDJSON or a JSON array, found byte 0x0',
     });
@@ -159,14 +159,18 @@ describe('uploadLines', () => {
       message: 'invalid gzip: incorrect header check',
     });
     const gz = gzipSync(ndjson);
-    expect(await failureOf(uploadLines(bytes(gz.subarray(0, gz.length - 6)), { gzipped: true, ...limits }))).toEqual({
+    expect(
+      await failureOf(uploadLines(bytes(gz.subarray(0, gz.length - 6)), { gzipped: true, ...limits })),
+    ).toEqual({
       name: 'SubmissionUnreadable',
       message: 'invalid gzip: unexpected end of file',
     });
   });
 
   it('fails a gzipped broken JSON array as an unreadable array', async () => {
-    const failure = await failureOf(uploadLines(bytes(gzipSync('[{"a":1}, oops]')), { gzipped: true, ...limits }));
+    const failure = await failureOf(
+      uploadLines(bytes(gzipSync('[{"a":1}, oops]')), { gzipped: true, ...limits }),
+    );
     expect(failure).toMatchObject({
       name: 'SubmissionUnreadable',
       message: expect.stringMatching(/^invalid JSON array at or after element [01]: /),
@@ -247,7 +251,8 @@ describe('jsonArrayLines limits (maxEventBytes 1000)', () => {
   const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
 
   it('writes compact JSON from the tokens: escapes, unicode, keys and numbers as in the source', async () => {
-    const text = '[{"k\\"ey": "a\\nb\\u00e9\\ud83d\\ude00", "n": -1.5e3, "t": true, "f": false, "z": null}, []]';
+    const text =
+      '[{"k\\"ey": "a\\nb\\u00e9\\ud83d\\ude00", "n": -1.5e3, "t": true, "f": false, "z": null}, []]';
     const lines = await collect(jsonArray(bytes(text, 3)));
     expect(lines).toEqual(['{"k\\"ey":"a\\nbé😀","n":-1.5e3,"t":true,"f":false,"z":null}', '[]']);
     expect(JSON.parse(lines[0]!)).toEqual(JSON.parse(text)[0]);
@@ -287,10 +292,7 @@ describe('jsonArrayLines limits (maxEventBytes 1000)', () => {
 
   it('keeps an element of exactly maxEventBytes compact, whatever its whitespace', async () => {
     const element = `"${'x'.repeat(998)}"`;
-    expect(await collect(jsonArray(bytes(`[ ${element} ,\n\n ${element}x ]`.replace('x ]', ' ]'))))).toEqual([
-      element,
-      element,
-    ]);
+    expect(await collect(jsonArray(bytes(`[ ${element} ,\n\n ${element}  ]`)))).toEqual([element, element]);
   });
 
   it('rejects an element holding invalid UTF-8 and keeps the others', async () => {
@@ -358,7 +360,11 @@ describe('uploadLines: decompressed bytes are counted and capped (maxUncompresse
   });
 
   it('counts every member of a multi-member gzip: each is read, and the sum is capped', async () => {
-    const members = Buffer.concat([gzipSync('{"id":"1"}\n'), gzipSync('{"id":"2"}\n'), gzipSync('{"id":"3"}')]);
+    const members = Buffer.concat([
+      gzipSync('{"id":"1"}\n'),
+      gzipSync('{"id":"2"}\n'),
+      gzipSync('{"id":"3"}'),
+    ]);
     expect(await collect(uploadLines(bytes(members), { gzipped: true, ...limits }))).toEqual([
       '{"id":"1"}',
       '{"id":"2"}',
