@@ -14,6 +14,8 @@ export interface Settings {
   maxEventBytes: number;
   /** Largest upload file, as stored (bytes). */
   maxUploadBytes: number;
+  /** Most bytes of text an upload may hold once decompressed (gzip bombs stop here). Default 4 × maxUploadBytes. */
+  maxUncompressedBytes: number;
   /** Lifetime of a signed upload URL (seconds). */
   uploadUrlTtlSeconds: number;
   /**
@@ -36,6 +38,7 @@ export const defaultSettings: Settings = {
   maxEventsPerRequest: 10_000,
   maxEventBytes: 256 * 1024,
   maxUploadBytes: 512 * 1024 * 1024,
+  maxUncompressedBytes: 4 * 512 * 1024 * 1024,
   uploadUrlTtlSeconds: 900,
   uploadGraceSeconds: 900,
   maxChunksPerJob: 1_000,
@@ -50,6 +53,7 @@ export const settingEnvNames: Record<keyof Settings, string> = {
   maxEventsPerRequest: 'MAX_EVENTS_PER_REQUEST',
   maxEventBytes: 'MAX_EVENT_BYTES',
   maxUploadBytes: 'MAX_UPLOAD_BYTES',
+  maxUncompressedBytes: 'MAX_UNCOMPRESSED_BYTES',
   uploadUrlTtlSeconds: 'UPLOAD_URL_TTL_SECONDS',
   uploadGraceSeconds: 'UPLOAD_GRACE_SECONDS',
   maxChunksPerJob: 'MAX_CHUNKS_PER_JOB',
@@ -58,9 +62,13 @@ export const settingEnvNames: Record<keyof Settings, string> = {
   writeConcurrency: 'WRITE_CONCURRENCY',
 };
 
-/** Applies `overrides` (strings from CDK context or the environment) to the defaults, rejecting junk. */
+/**
+ * Applies `overrides` (strings from CDK context or the environment) to the defaults, rejecting junk.
+ * `maxUncompressedBytes` follows an overridden `maxUploadBytes` (4 ×) unless it is set itself.
+ */
 export function resolveSettings(overrides: Partial<Record<keyof Settings, string | number>> = {}): Settings {
   const settings = { ...defaultSettings };
+  const given = new Set<keyof Settings>();
   for (const name of Object.keys(defaultSettings) as (keyof Settings)[]) {
     const raw = overrides[name];
     if (raw === undefined || raw === '') continue;
@@ -69,7 +77,9 @@ export function resolveSettings(overrides: Partial<Record<keyof Settings, string
       throw new Error(`setting ${name} must be a positive integer, got ${JSON.stringify(raw)}`);
     }
     settings[name] = value;
+    given.add(name);
   }
+  if (!given.has('maxUncompressedBytes')) settings.maxUncompressedBytes = 4 * settings.maxUploadBytes;
   return settings;
 }
 
@@ -196,6 +206,8 @@ const functionSpecs = {
       BUCKET_NAME: ref('bucketName'),
       ...Object.fromEntries([
         setting('maxUploadBytes'),
+        setting('maxUncompressedBytes'),
+        setting('maxEventBytes'),
         setting('maxChunksPerJob'),
         setting('minChunkBytes'),
       ]),

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { intVar, readEnv } from '../../shared/config';
 import { jobStore } from '../../shared/aws/stores/jobs';
 import { putText } from '../../shared/aws/stores/objects';
-import { targetChunkBytes } from '../../shared/jobs/chunking';
+import { planChunks } from '../../shared/jobs/chunking';
 import { writeChunks, type ChunkRef } from '../../shared/pipeline/chunks';
 import { TaskError } from '../../shared/pipeline/errors';
 import { notRunnable } from '../../shared/pipeline/job-state';
@@ -25,6 +25,7 @@ export interface PrepareJobOutput {
   tenant: string;
   executionArn: string;
   received: number;
+  /** At most MAX_CHUNKS_PER_JOB entries of `{n, start}` (about 30 bytes each in the state's output). */
   chunks: ChunkRef[];
 }
 
@@ -33,6 +34,8 @@ const config = () =>
     TABLE_NAME: z.string().min(1),
     BUCKET_NAME: z.string().min(1),
     MAX_UPLOAD_BYTES: intVar,
+    MAX_UNCOMPRESSED_BYTES: intVar,
+    MAX_EVENT_BYTES: intVar,
     MAX_CHUNKS_PER_JOB: intVar,
     MIN_CHUNK_BYTES: intVar,
   });
@@ -52,13 +55,18 @@ export const handler = workflowTask(
 
     const { lines, sourceBytes } = await openSubmission(
       { source, bucket, key },
-      { maxUploadBytes: env.MAX_UPLOAD_BYTES },
+      {
+        maxUploadBytes: env.MAX_UPLOAD_BYTES,
+        maxUncompressedBytes: env.MAX_UNCOMPRESSED_BYTES,
+        maxEventBytes: env.MAX_EVENT_BYTES,
+      },
     );
-    const targetBytes = targetChunkBytes(sourceBytes, {
+    const plan = planChunks(sourceBytes, {
       minChunkBytes: env.MIN_CHUNK_BYTES,
       maxChunksPerJob: env.MAX_CHUNKS_PER_JOB,
+      maxUncompressedBytes: env.MAX_UNCOMPRESSED_BYTES,
     });
-    const { received, chunks } = await writeChunks(lines, targetBytes, (n, body) =>
+    const { received, chunks } = await writeChunks(lines, plan, (n, body) =>
       putText(env.BUCKET_NAME, chunkKey(jobId, n), body, 'application/x-ndjson'),
     );
     if (received === 0) throw new TaskError('EmptySubmission', 'the submission holds no events');

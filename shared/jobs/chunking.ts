@@ -1,7 +1,8 @@
 /**
  * Chunk planning (docs/design.md "Workflow"): a job's source text is cut into chunks of about
- * `targetChunkBytes`, so a job never has more than about `maxChunksPerJob` chunks and its execution history
- * stays under the 25,000-event quota.
+ * `targetChunkBytes` of its estimated size, and never into more than `maxChunksPerJob` chunks, so its execution
+ * history stays under the 25,000-event quota and PrepareJob's output far under the 256 KiB payload limit. The
+ * estimate can be wrong (a gzip trailer describes only the last member, modulo 2^32), so chunks grow when it is.
  */
 
 export interface ChunkSettings {
@@ -13,9 +14,73 @@ export function targetChunkBytes(sourceBytes: number, s: ChunkSettings): number 
   return Math.max(s.minChunkBytes, Math.ceil(sourceBytes / s.maxChunksPerJob));
 }
 
-/** Every chunk but the last holds at least `targetBytes`, so this is the most chunks a source can make. */
-export function maxChunkCount(sourceBytes: number, targetBytes: number): number {
-  return Math.floor(sourceBytes / targetBytes) + 1;
+export interface ChunkPlan {
+  /** Chunk size planned from the estimate. */
+  targetBytes: number;
+  /** The estimated source size the plan was made from. */
+  plannedBytes: number;
+  /** Chunks the estimate is spread over; the others are kept for a source larger than estimated. */
+  plannedChunks: number;
+  /** Hard ceiling on the number of chunks. */
+  maxChunks: number;
+  /** Most bytes the lines can add up to (maxUncompressedBytes): what the chunks left must always be able to take. */
+  maxSourceBytes: number;
+}
+
+/**
+ * Spreads the estimate (capped at maxUncompressedBytes) over the chunks that a source as large as the cap would
+ * not need for its excess: `reserve` chunks of 2 × cap / maxChunksPerJob can take whatever the estimate missed.
+ * An estimate of the full cap keeps every chunk for the plan; a tiny one keeps about half in reserve.
+ */
+export function planChunks(
+  estimatedBytes: number,
+  s: ChunkSettings & { maxUncompressedBytes: number },
+): ChunkPlan {
+  const cap = s.maxUncompressedBytes;
+  const plannedBytes = Math.min(estimatedBytes, cap);
+  const reserve = Math.min(
+    s.maxChunksPerJob - 1,
+    Math.ceil((s.maxChunksPerJob * (cap - plannedBytes)) / (2 * cap)),
+  );
+  const plannedChunks = s.maxChunksPerJob - reserve;
+  return {
+    targetBytes: targetChunkBytes(plannedBytes, { ...s, maxChunksPerJob: plannedChunks }),
+    plannedBytes,
+    plannedChunks,
+    maxChunks: s.maxChunksPerJob,
+    maxSourceBytes: cap,
+  };
+}
+
+/** A fixed target with no ceiling (tests and callers that bound the source themselves). */
+const fixedPlan = (targetBytes: number): ChunkPlan => ({
+  targetBytes,
+  plannedBytes: Infinity,
+  plannedChunks: Infinity,
+  maxChunks: Infinity,
+  maxSourceBytes: Infinity,
+});
+
+/**
+ * The size at which the next chunk closes, once `emitted` chunks holding `bytesSoFar` are written. While the
+ * estimate holds and planned chunks are left, the planned target. After that, chunks grow so that whatever the
+ * source may still hold (up to `maxSourceBytes`) fits in the chunks left, and the last chunk allowed takes every
+ * remaining line. So the count never passes `maxChunks`; no chunk but the last is larger than
+ * max(target, 2 × maxSourceBytes / maxChunks) plus one line, and the last is at most about the one before.
+ */
+export function nextChunkTarget(plan: ChunkPlan, emitted: number, bytesSoFar: number): number {
+  const chunksLeft = plan.maxChunks - emitted;
+  if (chunksLeft <= 1) return Infinity;
+  if (emitted < plan.plannedChunks && bytesSoFar <= plan.plannedBytes) return plan.targetBytes;
+  return Math.max(plan.targetBytes, Math.ceil((plan.maxSourceBytes - bytesSoFar) / chunksLeft));
+}
+
+/** The lines add up to more than the plan's `maxSourceBytes` (only many short pre-rejected lines can do that). */
+export class SourceTooLarge extends RangeError {
+  constructor(readonly maxSourceBytes: number) {
+    super(`the submission's lines add up to more than ${maxSourceBytes} bytes`);
+    this.name = 'SourceTooLarge';
+  }
 }
 
 export interface Chunk {
@@ -32,22 +97,37 @@ const isBlank = (line: string): boolean => line.trim() === '';
 
 /**
  * Groups source lines into chunks. A line weighs its UTF-8 bytes plus one for its newline; a chunk closes as
- * soon as its weight reaches `targetBytes`. Blank lines keep their index but are not events, and a chunk
- * made only of blank lines is not emitted (chunk numbers stay consecutive).
+ * soon as its weight reaches its target (a number: always that target; a plan: `nextChunkTarget`). Blank lines
+ * keep their index but are not events, and a chunk made only of blank lines is not emitted (chunk numbers stay
+ * consecutive). With a plan, lines weighing more than `maxSourceBytes + 1` in all throw SourceTooLarge.
  */
-export async function* chunkLines(lines: AsyncIterable<string>, targetBytes: number): AsyncGenerator<Chunk> {
+export async function* chunkLines(
+  lines: AsyncIterable<string>,
+  planOrTarget: ChunkPlan | number,
+): AsyncGenerator<Chunk> {
+  const plan = typeof planOrTarget === 'number' ? fixedPlan(planOrTarget) : planOrTarget;
+  // A last line without a newline still weighs its newline.
+  const maxWeight = plan.maxSourceBytes + 1;
   let n = 0;
   let index = 0;
   let current: Omit<Chunk, 'n'> = { start: 0, lines: [], events: 0 };
   let bytes = 0;
+  let total = 0;
+  let target = nextChunkTarget(plan, 0, 0);
   for await (const line of lines) {
     if (current.lines.length === 0) current.start = index;
     current.lines.push(line);
     if (!isBlank(line)) current.events += 1;
-    bytes += Buffer.byteLength(line, 'utf8') + 1;
+    const weight = Buffer.byteLength(line, 'utf8') + 1;
+    bytes += weight;
+    total += weight;
+    if (total > maxWeight) throw new SourceTooLarge(plan.maxSourceBytes);
     index += 1;
-    if (bytes >= targetBytes) {
-      if (current.events > 0) yield { n: n++, ...current };
+    if (bytes >= target) {
+      if (current.events > 0) {
+        yield { n: n++, ...current };
+        target = nextChunkTarget(plan, n, total);
+      }
       current = { start: index, lines: [], events: 0 };
       bytes = 0;
     }

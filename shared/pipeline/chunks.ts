@@ -1,8 +1,10 @@
 /**
  * Splitting a submission's lines into chunk objects as they are read: each chunk is written as soon as it
  * closes, with a few writes in flight, so memory holds only a handful of chunks whatever the submission size.
+ * With a plan, the chunk count never passes its `maxChunks` (chunks grow instead, see nextChunkTarget).
  */
-import { chunkLines } from '../jobs/chunking';
+import { chunkLines, SourceTooLarge, type ChunkPlan } from '../jobs/chunking';
+import { TaskError } from './errors';
 
 export interface ChunkRef {
   n: number;
@@ -26,7 +28,7 @@ export const chunkBodyLines = (body: string): string[] => body.split('\n');
 
 export async function writeChunks(
   lines: AsyncIterable<string>,
-  targetBytes: number,
+  plan: ChunkPlan | number,
   write: (n: number, body: string) => Promise<void>,
   maxWritesInFlight = 4,
 ): Promise<WrittenChunks> {
@@ -34,7 +36,7 @@ export async function writeChunks(
   const inFlight = new Set<Promise<void>>();
   let received = 0;
   try {
-    for await (const chunk of chunkLines(lines, targetBytes)) {
+    for await (const chunk of chunkLines(lines, plan)) {
       received += chunk.events;
       chunks.push({ n: chunk.n, start: chunk.start });
       if (inFlight.size >= maxWritesInFlight) await Promise.race(inFlight);
@@ -46,6 +48,8 @@ export async function writeChunks(
     }
   } catch (error) {
     await Promise.allSettled(inFlight);
+    if (error instanceof SourceTooLarge)
+      throw new TaskError('UploadTooLarge', error.message, { cause: error });
     throw error;
   }
   await Promise.all(inFlight);

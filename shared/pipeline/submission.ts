@@ -2,13 +2,24 @@
  * Submission readers: a stored submission → one text line per event candidate, streamed (an upload can be far
  * larger than memory). NDJSON lines pass as they are (index = 0-based line number, blank lines included); JSON
  * array elements are re-serialized one per line. A submission that cannot be read at all throws
- * SubmissionUnreadable or EmptySubmission; one bad line or element is only that event's problem, later.
+ * SubmissionUnreadable, EmptySubmission or UploadTooLarge (past `maxUncompressedBytes`); one bad line or element
+ * is only that event's problem, later (a line the reader cannot keep is a pre-rejected line, lines.ts).
  */
 import { Readable, pipeline } from 'node:stream';
-import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
-import streamArray from 'stream-json/streamers/stream-array.js';
 import { TaskError } from './errors';
+import { jsonArrayLines } from './json-array-lines';
+import { ndjsonLines } from './ndjson-lines';
+
+export { jsonArrayLines } from './json-array-lines';
+export { ndjsonLines } from './ndjson-lines';
+
+export interface ReaderLimits {
+  /** A line or element over this many bytes is rejected without being held. */
+  maxEventBytes: number;
+  /** Most bytes of text a submission may hold once decompressed. */
+  maxUncompressedBytes: number;
+}
 
 const JSON_WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -32,47 +43,26 @@ export async function* gunzip(body: AsyncIterable<Buffer>): AsyncGenerator<Buffe
   }
 }
 
-/** Elements of a JSON array, each re-serialized on one line. */
-export async function* jsonArrayLines(body: AsyncIterable<Buffer>): AsyncGenerator<string> {
-  // Errors of the bytes' source (network, gzip) pass through; the parser's own mean the array is broken.
-  const sourceErrors = new WeakSet<object>();
-  async function* source(): AsyncGenerator<Buffer> {
-    const iterator = body[Symbol.asyncIterator]();
-    try {
-      for (;;) {
-        const next = await iterator.next().catch((error: unknown) => {
-          if (typeof error === 'object' && error !== null) sourceErrors.add(error);
-          throw error;
-        });
-        if (next.done) return;
-        yield next.value;
-      }
-    } finally {
-      await iterator.return?.();
+/**
+ * Passes the bytes through, counting them: past `maxBytes` the read stops (so a gzip bomb is only inflated that
+ * far) with UploadTooLarge.
+ */
+export async function* capBytes(
+  body: AsyncIterable<Buffer>,
+  maxBytes: number,
+  { gzipped }: { gzipped: boolean },
+): AsyncGenerator<Buffer> {
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.length;
+    if (total > maxBytes) {
+      throw new TaskError(
+        'UploadTooLarge',
+        `the file ${gzipped ? 'decompresses to' : 'holds'} more than ${maxBytes} bytes`,
+      );
     }
+    yield chunk;
   }
-  const elements = pipeline(Readable.from(source()), streamArray.withParserAsStream(), noop);
-  let count = 0;
-  try {
-    for await (const { value } of elements as AsyncIterable<{ value: unknown }>) {
-      yield JSON.stringify(value);
-      count++;
-    }
-  } catch (error) {
-    if (typeof error === 'object' && error !== null && sourceErrors.has(error)) throw error;
-    throw new TaskError(
-      'SubmissionUnreadable',
-      `invalid JSON array at or after element ${count}: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
-  }
-}
-
-/** NDJSON lines (LF or CRLF); a last line without a newline counts, a final newline adds no line. */
-export async function* ndjsonLines(body: AsyncIterable<Buffer>): AsyncGenerator<string> {
-  yield* createInterface({ input: Readable.from(body), crlfDelay: Infinity });
 }
 
 /**
@@ -103,9 +93,10 @@ export async function peekFirstByte(
 /** The lines of an uploaded file: a JSON array when it starts with '[', NDJSON when it starts like JSON. */
 export async function* uploadLines(
   body: AsyncIterable<Buffer>,
-  { gzipped }: { gzipped: boolean },
+  { gzipped, ...limits }: { gzipped: boolean } & ReaderLimits,
 ): AsyncGenerator<string> {
-  const peeked = await peekFirstByte(gzipped ? gunzip(body) : body);
+  const text = capBytes(gzipped ? gunzip(body) : body, limits.maxUncompressedBytes, { gzipped });
+  const peeked = await peekFirstByte(text);
   if (peeked.first === undefined) throw new TaskError('EmptySubmission', 'the file holds no events');
   const char = String.fromCharCode(peeked.first);
   const shown =
@@ -113,9 +104,9 @@ export async function* uploadLines(
       ? JSON.stringify(char)
       : `byte 0x${peeked.first.toString(16)}`;
   if (char === '[') {
-    yield* jsonArrayLines(peeked.body);
+    yield* jsonArrayLines(peeked.body, limits);
   } else if (JSON_VALUE_START.test(char)) {
-    yield* ndjsonLines(peeked.body);
+    yield* ndjsonLines(peeked.body, limits);
   } else {
     throw new TaskError('SubmissionUnreadable', `expected NDJSON or a JSON array, found ${shown}`);
   }

@@ -16,6 +16,8 @@ vi.hoisted(() => {
     TABLE_NAME: 'sluice',
     BUCKET_NAME: 'bucket',
     MAX_UPLOAD_BYTES: '5000',
+    MAX_UNCOMPRESSED_BYTES: '20000',
+    MAX_EVENT_BYTES: '1000',
     MAX_CHUNKS_PER_JOB: '1000',
     MIN_CHUNK_BYTES: '100',
   });
@@ -41,6 +43,19 @@ function input(source: 'api' | 'upload', key: string): PrepareJobInput {
   return { jobId: JOB, tenant: 'alice', executionArn: ARN, source, bucket: 'bucket', key };
 }
 const prepare = (source: 'api' | 'upload', key: string) => handler(input(source, key), lambdaContext);
+
+const chunkText = (n: number) => bucket.text('bucket', `work/${JOB}/chunks/${n}.ndjson`)!;
+
+/** Runs `body` with some settings changed, then puts them back. */
+async function withEnv(vars: Record<string, string>, body: () => Promise<void>): Promise<void> {
+  const saved = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, vars);
+  try {
+    await body();
+  } finally {
+    Object.assign(process.env, saved);
+  }
+}
 
 /** Every chunk's lines put back at their submission indexes. */
 function reassemble(chunks: { n: number; start: number }[]): string[] {
@@ -111,19 +126,16 @@ describe('prepare-job', () => {
     const text = Array.from({ length: 40 }, (_, i) => line(i)).join('\n');
     const gz = gzipSync(text);
     expect(gz.length).toBeLessThan(text.length / 3);
-    process.env.MIN_CHUNK_BYTES = '1';
-    process.env.MAX_CHUNKS_PER_JOB = '4';
-    try {
+    await withEnv({ MIN_CHUNK_BYTES: '1', MAX_CHUNKS_PER_JOB: '4' }, async () => {
       bucket.put('bucket', 'uploads/alice/f.ndjson.gz', gz);
       const out = await prepare('upload', 'uploads/alice/f.ndjson.gz');
       expect(out.received).toBe(40);
-      expect(out.chunks).toHaveLength(4); // planned from the compressed size, it would be about 4 × 3
+      // The trailer's size (not the compressed one) over the 2 chunks not kept in reserve (planChunks).
+      expect(out.chunks).toHaveLength(2);
+      expect(chunkText(0).length + 1).toBeGreaterThanOrEqual(text.length / 2);
       expect(reassemble(out.chunks)).toEqual(text.split('\n'));
       expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Range)).toContain('bytes=-4');
-    } finally {
-      process.env.MIN_CHUNK_BYTES = '100';
-      process.env.MAX_CHUNKS_PER_JOB = '1000';
-    }
+    });
   });
 
   it.each([
@@ -196,6 +208,114 @@ describe('prepare-job', () => {
     );
     await expect(prepare('api', `submissions/alice/${JOB}.json`)).rejects.toMatchObject({
       name: 'TransientError',
+    });
+  });
+
+  describe('hostile files (MAX_UPLOAD_BYTES 5000, MAX_UNCOMPRESSED_BYTES 20000, MAX_EVENT_BYTES 1000)', () => {
+    it('fails a gzip bomb with UploadTooLarge, having written no chunk', async () => {
+      const bomb = gzipSync(Buffer.concat([Buffer.from(line(0) + '\n'), Buffer.alloc(4 * 1024 * 1024, ' ')]));
+      expect(bomb.length).toBeLessThan(5000);
+      bucket.put('bucket', 'uploads/alice/bomb.ndjson.gz', bomb);
+      await expect(prepare('upload', 'uploads/alice/bomb.ndjson.gz')).rejects.toMatchObject({
+        name: 'UploadTooLarge',
+        message: 'the file decompresses to more than 20000 bytes',
+      });
+      expect([...bucket.objects.keys()].filter((k) => k.includes('/chunks/'))).toEqual([]);
+    });
+
+    it('fails a bomb of many small members the same way (the trailer estimate only sees the last)', async () => {
+      const member = gzipSync(Buffer.alloc(64 * 1024, '\n'));
+      bucket.put('bucket', 'uploads/alice/bomb.json.gz', Buffer.concat([gzipSync('[1,'), member, member]));
+      await expect(prepare('upload', 'uploads/alice/bomb.json.gz')).rejects.toMatchObject({
+        name: 'UploadTooLarge',
+      });
+    });
+
+    it('reads a multi-member gzip whole, never passing MAX_CHUNKS_PER_JOB though the trailer lies', async () => {
+      const lines = Array.from({ length: 200 }, (_, i) => line(i));
+      const members = Buffer.concat([
+        gzipSync(lines.slice(0, 199).join('\n') + '\n'),
+        gzipSync(lines[199]!), // the trailer read for planning describes only this member
+      ]);
+      await withEnv({ MIN_CHUNK_BYTES: '1', MAX_CHUNKS_PER_JOB: '5' }, async () => {
+        bucket.put('bucket', 'uploads/alice/multi.ndjson.gz', members);
+        const out = await prepare('upload', 'uploads/alice/multi.ndjson.gz');
+        expect(out.received).toBe(200);
+        expect(out.chunks.length).toBeLessThanOrEqual(5);
+        expect(reassemble(out.chunks)).toEqual(lines);
+      });
+    });
+
+    it('makes at most MAX_CHUNKS_PER_JOB (5) chunks of a large plain upload, with output far under 256 KiB', async () => {
+      const lines = Array.from({ length: 50 }, (_, i) => line(i));
+      await withEnv({ MIN_CHUNK_BYTES: '1', MAX_CHUNKS_PER_JOB: '5' }, async () => {
+        bucket.put('bucket', 'uploads/alice/many.ndjson', lines.join('\n'));
+        const out = await prepare('upload', 'uploads/alice/many.ndjson');
+        expect(out.chunks.length).toBeGreaterThan(1);
+        expect(out.chunks.length).toBeLessThanOrEqual(5);
+        expect(reassemble(out.chunks)).toEqual(lines);
+        expect(Buffer.byteLength(JSON.stringify(out))).toBeLessThan(1024);
+      });
+    });
+
+    it.each([
+      ['not gzip at all', 'this is not gzip', 'invalid gzip: incorrect header check'],
+      [
+        'truncated',
+        gzipSync(line(0) + '\n' + line(1)).subarray(0, 30),
+        'invalid gzip: unexpected end of file',
+      ],
+    ])('fails a .gz file that is %s with SubmissionUnreadable', async (_case, body, message) => {
+      bucket.put('bucket', 'uploads/alice/f.ndjson.gz', body);
+      await expect(prepare('upload', 'uploads/alice/f.ndjson.gz')).rejects.toMatchObject({
+        name: 'SubmissionUnreadable',
+        message,
+      });
+    });
+
+    it('pre-rejects a huge line, invalid UTF-8 and a forged "!" line, in place, keeping the others', async () => {
+      const body = Buffer.concat([
+        Buffer.from('\ufeff' + line(0) + '\r\n'), // a BOM, CRLF
+        Buffer.from(`{"data":"${'x'.repeat(3000)}"}\n`),
+        Buffer.from('{"id":"'),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('"}\n!id: forged\n\n'),
+        Buffer.from(line(1)), // no final newline
+      ]);
+      bucket.put('bucket', 'uploads/alice/f.ndjson', body);
+      const out = await prepare('upload', 'uploads/alice/f.ndjson');
+      expect(out.received).toBe(5);
+      const lines = reassemble(out.chunks);
+      expect(lines.slice(0, 3)).toEqual([
+        line(0),
+        '!event: larger than 1000 bytes serialized',
+        '!event: not valid UTF-8',
+      ]);
+      expect(lines[3]).toMatch(/^!event: not valid JSON \(/);
+      expect(lines.slice(4)).toEqual(['', line(1)]);
+    });
+
+    it('pre-rejects too-deep and too-large JSON array elements, in place', async () => {
+      const deep = '['.repeat(1001) + ']'.repeat(1001);
+      bucket.put(
+        'bucket',
+        'uploads/alice/f.json',
+        `[${line(0)}, ${deep}, "${'y'.repeat(1500)}", ${line(1)}]`,
+      );
+      const out = await prepare('upload', 'uploads/alice/f.json');
+      expect(reassemble(out.chunks)).toEqual([
+        line(0),
+        '!event: nested deeper than 1000 levels',
+        '!event: larger than 1000 bytes serialized',
+        line(1),
+      ]);
+    });
+
+    it('gives API submissions the same element checks', async () => {
+      const deep = '['.repeat(1500) + ']'.repeat(1500);
+      bucket.put('bucket', `submissions/alice/${JOB}.json`, `[${line(0)},${deep}]`);
+      const out = await prepare('api', `submissions/alice/${JOB}.json`);
+      expect(reassemble(out.chunks)).toEqual([line(0), '!event: nested deeper than 1000 levels']);
     });
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { planChunks } from '../../shared/jobs/chunking';
 import { chunkBodyLines, writeChunks } from '../../shared/pipeline/chunks';
 
 async function* from(lines: string[]): AsyncGenerator<string> {
@@ -74,5 +75,37 @@ describe('writeChunks', () => {
       }),
     ).rejects.toBe(readError);
     expect(finished).toBe(1);
+  });
+
+  it('never writes more than maxChunksPerJob chunks, whatever the estimate said (maxChunksPerJob 5)', async () => {
+    const written = new Map<number, string>();
+    const lines = Array.from({ length: 2_000 }, (_, i) => `{"id":"e${i}"}`);
+    const bytes = lines.reduce((sum, l) => sum + l.length + 1, 0);
+    // An estimate 100 times too small, as a multi-member gzip's last trailer can give.
+    const plan = planChunks(bytes / 100, {
+      minChunkBytes: 1,
+      maxChunksPerJob: 5,
+      maxUncompressedBytes: bytes,
+    });
+    const result = await writeChunks(from(lines), plan, async (n, body) => {
+      written.set(n, body);
+    });
+    expect(result.chunks.map((c) => c.n)).toEqual([0, 1, 2, 3, 4]);
+    expect(result.received).toBe(2_000);
+    const back: string[] = [];
+    for (const { n, start } of result.chunks) {
+      chunkBodyLines(written.get(n)!).forEach((line, offset) => (back[start + offset] = line));
+    }
+    expect(back).toEqual(lines);
+  });
+
+  it('fails with UploadTooLarge when the lines add up to more than the cap', async () => {
+    const plan = planChunks(10, { minChunkBytes: 1, maxChunksPerJob: 5, maxUncompressedBytes: 20 });
+    await expect(
+      writeChunks(from(Array(10).fill('!event: not valid UTF-8')), plan, async () => {}),
+    ).rejects.toMatchObject({
+      name: 'UploadTooLarge',
+      message: "the submission's lines add up to more than 20 bytes",
+    });
   });
 });
