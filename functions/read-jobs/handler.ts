@@ -48,6 +48,11 @@ export const handler = apiHandler('read-jobs', {
       throw new ApiError(400, 'InvalidCursor', 'cursor is not valid for this request');
     }
     const report = job.reportKey ? await readReport(job.reportKey) : job.errors;
+    if (start > report.length) {
+      throw new ApiError(400, 'InvalidCursor', 'cursor is not valid for this request', [
+        { parameter: 'cursor', reason: 'past the end of the report' },
+      ]);
+    }
     const end = start + limit;
     const nextCursor = end < report.length ? encodeCursor({ jobId: job.jobId, offset: end }) : null;
     return json(200, { jobId: job.jobId, items: report.slice(start, end), nextCursor });

@@ -4,7 +4,7 @@
  */
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDb } from '../clients';
-import { decodeCursor, encodeCursor } from '../../http/request';
+import { decodeKeyCursor, encodeCursor, MAX_SORT_KEY_BYTES } from '../../http/request';
 
 export interface StoredSchema {
   type: string;
@@ -27,6 +27,8 @@ export interface SchemaStore {
 }
 
 const partition = (tenant: string) => `TENANT#${tenant}`;
+/** A schema's sort key (what a GET /schemas cursor may hold). */
+const SCHEMA_SORT_KEY = { pattern: /^SCHEMA#./s, maxBytes: MAX_SORT_KEY_BYTES };
 export const schemaKey = (tenant: string, type: string) => ({ pk: partition(tenant), sk: `SCHEMA#${type}` });
 
 export function schemaStore(tableName: string, db = dynamoDb()): SchemaStore {
@@ -76,7 +78,7 @@ export function schemaStore(tableName: string, db = dynamoDb()): SchemaStore {
           ExpressionAttributeValues: { ':pk': pk, ':prefix': 'SCHEMA#' },
           ProjectionExpression: '#type, #updatedAt',
           Limit: limit,
-          ExclusiveStartKey: decodeCursor(cursor, ['pk', 'sk'], { pk }),
+          ExclusiveStartKey: decodeKeyCursor(cursor, { pk, sk: SCHEMA_SORT_KEY }),
         }),
       );
       return {
