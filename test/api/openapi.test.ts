@@ -254,8 +254,10 @@ describe('end-to-end responses match the document', () => {
 
     // Submissions: one good batch (one event failing its schema, one too deep), then every request-level 4xx.
     const good = event({ type, data: { amount: 1 } });
+    const older = event({ type, data: { amount: 2 }, time: '2020-01-01T00:00:00Z' });
     const batch = [
       good,
+      older,
       event({ type, data: { amount: 'no' } }),
       event({ type, data: JSON.parse(deep.slice(0, 200) + deep.slice(-200)) }),
     ];
@@ -289,7 +291,7 @@ describe('end-to-end responses match the document', () => {
 
     // Jobs.
     const job = await api.waitForJob(jobId);
-    expect(job).toMatchObject({ status: 'SUCCEEDED', counts: { received: 3, accepted: 1, rejected: 2 } });
+    expect(job).toMatchObject({ status: 'SUCCEEDED', counts: { received: 4, accepted: 2, rejected: 2 } });
     await send(api, 'GET', '/jobs/{jobId}', `/jobs/${jobId}`);
     await send(api, 'GET', '/jobs/{jobId}', '/jobs/01JZZZZZZZZZZZZZZZZZZZZZZZ');
     await send(api, 'GET', '/jobs/{jobId}', `/jobs/${'J'.repeat(3000)}`);
@@ -314,6 +316,10 @@ describe('end-to-end responses match the document', () => {
     // Events.
     const events = await send(api, 'GET', '/events', `/events?type=${type}&limit=1`);
     expect(events.items).toEqual([good]);
+    const next = await send(api, 'GET', '/events', `/events?type=${type}&cursor=${events.nextCursor}`);
+    expect(next).toEqual({ items: [older], nextCursor: null });
+    const since = '2021-01-01T00:00:00Z';
+    await send(api, 'GET', '/events', `/events?type=${type}&since=${since}&cursor=${events.nextCursor}`);
     await send(api, 'GET', '/events', `/events?type=${type}&since=yesterday`);
     await send(
       api,
