@@ -12,7 +12,7 @@ const env = readEnv({ TABLE_NAME: z.string().min(1) });
 const schemas = schemaStore(env.TABLE_NAME);
 
 /** The largest PUT /schemas body (the schema is stored as its JSON, far under DynamoDB's 400 KB items). */
-export const MAX_SCHEMA_BYTES = 64 * 1024;
+const MAX_SCHEMA_BYTES = 64 * 1024;
 
 /** `{type}`: at most MAX_ATTRIBUTE_BYTES (an event's type can be no longer), so `SCHEMA#<type>` fits a sort key. */
 const schemaType = (event: ApiEvent): string => pathParam(event, 'type');
