@@ -127,6 +127,14 @@ const functionSpecs = {
     env: {},
     access: {},
   },
+  'describe-api': {
+    entry: 'functions/describe-api/handler.ts',
+    description: 'GET /openapi.json: the OpenAPI 3.1 document of this API',
+    timeoutSeconds: 5,
+    memoryMb: 256,
+    env: {},
+    access: {},
+  },
   'submit-events': {
     entry: 'functions/submit-events/handler.ts',
     description: 'POST /events: accept CloudEvents (any content mode), store the submission, queue the job',
@@ -266,12 +274,13 @@ export interface RouteSpec {
   /** API Gateway HTTP API route path, with `{param}` segments. */
   path: string;
   function: FunctionName;
-  /** false only for /health: every other route sits behind the Cognito JWT authorizer. */
+  /** false only for /health and /openapi.json: every other route sits behind the Cognito JWT authorizer. */
   auth: boolean;
 }
 
 export const routes: RouteSpec[] = [
   { method: 'GET', path: '/health', function: 'health', auth: false },
+  { method: 'GET', path: '/openapi.json', function: 'describe-api', auth: false },
   { method: 'POST', path: '/events', function: 'submit-events', auth: true },
   { method: 'GET', path: '/events', function: 'query-events', auth: true },
   { method: 'GET', path: '/events/{id}', function: 'query-events', auth: true },

@@ -100,7 +100,7 @@ export class Api extends Construct {
         NagSuppressions.addResourceSuppressions(added, [
           {
             id: 'AwsSolutions-APIG4',
-            reason: `${route.method} ${route.path} is public by contract (a health check without credentials).`,
+            reason: `${route.method} ${route.path} is public by contract (the health check and the API's description need no credentials).`,
           },
         ]);
       }

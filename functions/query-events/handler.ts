@@ -4,15 +4,16 @@ import { readEnv } from '../../shared/config';
 import { apiHandler, pathParam, type ApiEvent } from '../../shared/api/router';
 import { eventStore } from '../../shared/aws/stores/events';
 import { ApiError } from '../../shared/http/errors';
-import { parseLimit, parseTimeParam, tenantOf } from '../../shared/http/request';
+import { checkParam, parseLimit, parseTimeParam, tenantOf } from '../../shared/http/request';
 import { json } from '../../shared/http/responses';
 
 const events = () => eventStore(readEnv({ TABLE_NAME: z.string().min(1) }).TABLE_NAME);
 
+/** A required query parameter that is compared with an event attribute, so bounded like one. */
 function requiredQuery(event: ApiEvent, name: string): string {
   const value = event.queryStringParameters?.[name];
   if (!value) throw new ApiError(400, 'InvalidRequest', `${name} is required`, [{ parameter: name }]);
-  return value;
+  return checkParam(name, value);
 }
 
 export const handler = apiHandler('query-events', {
@@ -23,7 +24,9 @@ export const handler = apiHandler('query-events', {
     const since = parseTimeParam('since', query.since);
     const until = parseTimeParam('until', query.until);
     if (since !== undefined && until !== undefined && since > until) {
-      throw new ApiError(400, 'InvalidRequest', 'since must not be later than until', [{ since, until }]);
+      throw new ApiError(400, 'InvalidRequest', 'since must not be later than until', [
+        { parameter: 'since', since, until },
+      ]);
     }
     const limit = parseLimit(query.limit, { min: 1, max: 100, fallback: 20 });
     return json(200, await events().queryByType(tenant, type, { since, until, limit, cursor: query.cursor }));

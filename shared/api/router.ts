@@ -3,7 +3,9 @@
  * shape. ApiErrors are the caller's problem and become 4xx; anything else is logged and becomes a 500.
  */
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { parseJsonText } from '../cloudevents/body';
 import { ApiError } from '../http/errors';
+import { checkParam } from '../http/request';
 import { errorResponse } from '../http/responses';
 import { instrumented } from '../aws/handler';
 import { logger } from '../aws/observability';
@@ -25,21 +27,26 @@ export function apiHandler(name: string, routes: Routes) {
   });
 }
 
-/** A path parameter API Gateway matched (it arrives decoded). */
+/**
+ * A path parameter API Gateway matched (it arrives decoded; a segment that does not decode arrives as sent):
+ * present, well-formed and at most MAX_ATTRIBUTE_BYTES, so that no key built from it passes DynamoDB's limits.
+ */
 export function pathParam(event: ApiEvent, name: string): string {
   const value = event.pathParameters?.[name];
   if (!value) throw new ApiError(400, 'InvalidRequest', `${name} is required`, [{ parameter: name }]);
-  return value;
+  return checkParam(name, value);
 }
 
-/** The request body as JSON (API Gateway base64-encodes bodies it does not consider text). */
-export function jsonBody(event: ApiEvent): unknown {
-  const text = event.isBase64Encoded
-    ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
-    : (event.body ?? '');
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ApiError(400, 'InvalidJson', 'The request body is not valid JSON');
+/**
+ * The request body as JSON (API Gateway base64-encodes bodies it does not consider text): at most `maxBytes`
+ * (413 PayloadTooLarge), strict UTF-8, JSON, and not nested deeper than MAX_DOCUMENT_DEPTH (400 InvalidJson).
+ */
+export function jsonBody(event: ApiEvent, { maxBytes }: { maxBytes?: number } = {}): unknown {
+  const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+  if (maxBytes !== undefined && body.byteLength > maxBytes) {
+    throw new ApiError(413, 'PayloadTooLarge', `Request body exceeds ${maxBytes} bytes`, [
+      { limit: maxBytes, size: body.byteLength },
+    ]);
   }
+  return parseJsonText(body);
 }

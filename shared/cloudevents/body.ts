@@ -2,6 +2,7 @@
 import { TextDecoder } from 'node:util';
 import { jsonVerifier, type VerifierError } from 'stream-json/core/utils/verifier.js';
 import { ApiError } from '../http/errors';
+import { jsonDepth, MAX_DOCUMENT_DEPTH } from './limits';
 import type { MediaType } from './media-type';
 
 /** stream-chain's end-of-input marker (a registered symbol, so no import of that transitive package). */
@@ -9,22 +10,91 @@ const FLUSH = Symbol.for('object-stream.none');
 
 const UTF8_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
 
-/** A UTF-8 JSON body; 400 InvalidJson with the parser's message and where it failed. */
+/**
+ * A UTF-8 JSON body; 400 InvalidJson with the parser's message and where it failed. A body nested deeper than
+ * MAX_DOCUMENT_DEPTH is refused here, before anything serializes it (JSON.parse copes with any depth,
+ * JSON.stringify overflows the stack).
+ */
 export function parseJsonBody(body: Buffer, contentType: MediaType | undefined): unknown {
   const charset = contentType?.params.charset?.toLowerCase();
   if (charset !== undefined && !UTF8_CHARSETS.has(charset)) {
     throw unsupported(`charset ${charset} is not supported for JSON: send UTF-8`);
   }
+  return parseJsonText(body);
+}
+
+/** Strict UTF-8, JSON, and at most MAX_DOCUMENT_DEPTH levels deep; every failure a 400 InvalidJson. */
+export function parseJsonText(body: Buffer): unknown {
   const text = decodeText(body, 'utf-8');
-  if (text === undefined) throw new ApiError(400, 'InvalidJson', 'Request body is not valid UTF-8');
+  if (text === undefined) {
+    throw new ApiError(400, 'InvalidJson', 'Request body is not valid UTF-8', [
+      { position: firstInvalidUtf8(body) },
+    ]);
+  }
+  if (text.trim() === '') throw new ApiError(400, 'InvalidJson', 'Request body is empty: send JSON');
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     const message = (err as Error).message;
     throw new ApiError(400, 'InvalidJson', `Request body is not valid JSON: ${message}`, [
       { message, ...jsonErrorPosition(text) },
     ]);
   }
+  if (jsonDepth(value, MAX_DOCUMENT_DEPTH) > MAX_DOCUMENT_DEPTH) {
+    throw new ApiError(
+      400,
+      'InvalidJson',
+      `Request body is nested deeper than ${MAX_DOCUMENT_DEPTH} levels`,
+      [{ limit: MAX_DOCUMENT_DEPTH, pointer: pointerBelow(value, MAX_DOCUMENT_DEPTH) }],
+    );
+  }
+  return value;
+}
+
+/**
+ * The JSON Pointer (RFC 6901) of the first value found more than `depth` levels down, so the error says where
+ * the nesting goes too deep; iterative, like jsonDepth.
+ */
+export function pointerBelow(value: unknown, depth: number): string {
+  interface Step {
+    value: unknown;
+    depth: number;
+    parent: Step | undefined;
+    token: string;
+  }
+  const stack: Step[] = [{ value, depth: 0, parent: undefined, token: '' }];
+  while (stack.length > 0) {
+    const step = stack.pop()!;
+    if (typeof step.value !== 'object' || step.value === null) continue;
+    if (step.depth >= depth) {
+      const tokens: string[] = [];
+      for (let s: Step | undefined = step; s?.parent; s = s.parent) tokens.push(s.token);
+      return tokens
+        .reverse()
+        .map((t) => '/' + t.replace(/~/g, '~0').replace(/\//g, '~1'))
+        .join('');
+    }
+    for (const [token, child] of Object.entries(step.value)) {
+      if (typeof child === 'object' && child !== null)
+        stack.push({ value: child, depth: step.depth + 1, parent: step, token });
+    }
+  }
+  return '';
+}
+
+/** The byte offset of the first byte that does not start a valid UTF-8 sequence (for the error's details). */
+function firstInvalidUtf8(body: Buffer): number {
+  const lossy = body.toString('utf8');
+  let offset = 0;
+  let counted = 0;
+  for (let i = lossy.indexOf('\uFFFD'); i !== -1; i = lossy.indexOf('\uFFFD', i + 1)) {
+    offset += Buffer.byteLength(lossy.slice(counted, i));
+    counted = i;
+    // A U+FFFD the client really sent is EF BF BD; anything else is where decoding failed.
+    if (body[offset] !== 0xef || body[offset + 1] !== 0xbf || body[offset + 2] !== 0xbd) return offset;
+  }
+  return body.byteLength;
 }
 
 /** JSON.parse often omits where it failed; stream-json's verifier pinpoints it (only run on failure). */
@@ -55,4 +125,5 @@ export function decodeText(body: Buffer, charset: string): string | undefined {
   }
 }
 
-const unsupported = (message: string) => new ApiError(415, 'UnsupportedMediaType', message);
+const unsupported = (message: string) =>
+  new ApiError(415, 'UnsupportedMediaType', message, [{ header: 'content-type', parameter: 'charset' }]);

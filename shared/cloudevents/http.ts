@@ -5,7 +5,13 @@
  */
 import { ApiError } from '../http/errors';
 import { decodeText, parseJsonBody } from './body';
-import { isJsonMediaType, isTextMediaType, parseMediaType, type MediaType } from './media-type';
+import {
+  isJsonMediaType,
+  isTextMediaType,
+  parseMediaType,
+  repeatedParameter,
+  type MediaType,
+} from './media-type';
 
 export interface HttpSubmission {
   headers: Record<string, string | undefined>;
@@ -44,7 +50,13 @@ export function parseHttpSubmission(
   const rawContentType = headers['content-type']?.trim() || undefined;
   const contentType = parseMediaType(rawContentType);
   if (rawContentType !== undefined && contentType === undefined) {
-    throw unsupported(`Content-Type ${JSON.stringify(rawContentType)} is not a media type`);
+    throw unsupported(`Content-Type ${JSON.stringify(shown(rawContentType))} is not a media type`);
+  }
+  const repeated = rawContentType === undefined ? undefined : repeatedParameter(rawContentType);
+  if (repeated !== undefined) {
+    throw unsupported(`Content-Type repeats the parameter ${repeated}`, [
+      { header: 'content-type', parameter: repeated },
+    ]);
   }
 
   if (headers['ce-specversion'] !== undefined) {
@@ -59,18 +71,28 @@ export function parseHttpSubmission(
   }
   const value = parseJsonBody(body, contentType);
   if (essence === STRUCTURED) {
-    if (!isJsonObject(value)) throw invalidRequest(`A ${STRUCTURED} body must be a JSON object (one event)`);
+    if (!isJsonObject(value)) {
+      throw invalidRequest(
+        `A ${STRUCTURED} body must be a JSON object (one event), not ${kindOf(value)}`,
+        value,
+      );
+    }
     return { mode: 'structured', candidates: [value] };
   }
   if (essence === BATCH) {
-    if (!Array.isArray(value)) throw invalidRequest(`A ${BATCH} body must be a JSON array of events`);
+    if (!Array.isArray(value)) {
+      throw invalidRequest(`A ${BATCH} body must be a JSON array of events, not ${kindOf(value)}`, value);
+    }
     return { mode: 'batch', candidates: checkBatchSize(value, limits.maxEventsPerRequest) };
   }
   if (isJsonObject(value)) return { mode: 'json', candidates: [value] };
   if (Array.isArray(value)) {
     return { mode: 'json', candidates: checkBatchSize(value, limits.maxEventsPerRequest) };
   }
-  throw invalidRequest('A JSON body must be an object (one event) or an array of events');
+  throw invalidRequest(
+    `A JSON body must be an object (one event) or an array of events, not ${kindOf(value)}`,
+    value,
+  );
 }
 
 /** Binary mode: attributes from `ce-*` headers, datacontenttype from Content-Type, the body as data. */
@@ -82,7 +104,8 @@ function binaryModeEvent(
 ): Record<string, unknown> {
   const event: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (name.startsWith('ce-') && name.length > 3) event[name.slice(3)] = percentDecode(value);
+    // An own property even for `ce-__proto__`, so the envelope check sees (and rejects) the name.
+    if (name.startsWith('ce-') && name.length > 3) define(event, name.slice(3), percentDecode(value));
   }
   // Data travels in the body only; `ce-data*` headers are not attributes.
   delete event.data;
@@ -130,13 +153,27 @@ function checkBatchSize(events: unknown[], max: number): unknown[] {
 const isJsonObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const invalidRequest = (message: string) => new ApiError(400, 'InvalidRequest', message);
-const unsupported = (message: string) => new ApiError(415, 'UnsupportedMediaType', message);
+const kindOf = (value: unknown): string =>
+  value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 
+const invalidRequest = (message: string, value: unknown) =>
+  new ApiError(400, 'InvalidRequest', message, [{ pointer: '', got: kindOf(value) }]);
+const unsupported = (message: string, details: unknown[] = [{ header: 'content-type' }]) =>
+  new ApiError(415, 'UnsupportedMediaType', message, details);
+
+/** At most 200 characters of a header value in a message. */
+const shown = (value: string): string => (value.length > 200 ? `${value.slice(0, 200)}…` : value);
+
+const define = (target: Record<string, unknown>, name: string, value: unknown) =>
+  Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
+
+/** Header names lowercased; repeated names (differing only in case) are joined with commas, as HTTP does. */
 function lowercaseKeys(headers: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [name, value] of Object.entries(headers ?? {})) {
-    if (value !== undefined) out[name.toLowerCase()] = value;
+    if (typeof value !== 'string') continue;
+    const key = name.toLowerCase();
+    out[key] = key in out ? `${out[key]},${value}` : value;
   }
   return out;
 }

@@ -31,6 +31,17 @@ export function parseMediaType(value: string | undefined): MediaType | undefined
   return { essence: essence.toLowerCase(), params };
 }
 
+/** The first parameter name a media type gives twice (RFC 6838 §4.3 calls that an error), if any. */
+export function repeatedParameter(value: string): string | undefined {
+  const seen = new Set<string>();
+  for (const [, name = ''] of value.trim().matchAll(PARAM_CAPTURE)) {
+    const lower = name.toLowerCase();
+    if (seen.has(lower)) return lower;
+    seen.add(lower);
+  }
+  return undefined;
+}
+
 /** application/json, any `+json` suffix, and text/json. */
 export const isJsonMediaType = (essence: string): boolean =>
   essence === 'application/json' || essence === 'text/json' || essence.endsWith('+json');

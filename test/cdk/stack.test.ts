@@ -328,14 +328,16 @@ describe('least privilege', () => {
     }
     expect(can('read-jobs', 's3:PutObject')).toBe(false);
     expect(can('create-upload', 's3:PutObject')).toBe(false);
-    expect(actionsOf(statementsOf('health')).sort()).toEqual(
-      [
-        'logs:CreateLogStream',
-        'logs:PutLogEvents',
-        'xray:PutTelemetryRecords',
-        'xray:PutTraceSegments',
-      ].sort(),
-    );
+    for (const open of ['health', 'describe-api'] as const) {
+      expect(actionsOf(statementsOf(open)).sort()).toEqual(
+        [
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'xray:PutTelemetryRecords',
+          'xray:PutTraceSegments',
+        ].sort(),
+      );
+    }
     for (const name of functionNames) {
       expect(can(name, 'states:StartExecution')).toBe(functions[name].access.stateMachine === 'start');
     }
@@ -427,7 +429,10 @@ describe('HTTP API', () => {
         expect(props.AuthorizerId).toBeUndefined();
       }
     }
-    expect(routes.find((r) => r.path === '/health')?.auth).toBe(false);
+    expect(routes.filter((r) => !r.auth).map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /health',
+      'GET /openapi.json',
+    ]);
   });
 
   it('accepts tokens of this user pool for this app client', () => {

@@ -22,7 +22,7 @@ export function apiEvent(
   const { tenant = 'alice', headers = {}, isBase64Encoded = false } = options;
   const [method = 'GET', path = '/'] = routeKey.split(' ');
   const rawPath = Object.entries(options.pathParameters ?? {}).reduce(
-    (p, [name, value]) => p.replace(`{${name}}`, encodeURIComponent(value)),
+    (p, [name, value]) => p.replace(`{${name}}`, value.isWellFormed() ? encodeURIComponent(value) : value),
     path,
   );
   return {

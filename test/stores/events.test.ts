@@ -183,7 +183,12 @@ describe('eventStore.queryByType', () => {
 
   it('resumes from a cursor of the same type index and refuses any other', async () => {
     ddb.on(QueryCommand).resolves({ Items: [] });
-    const key = { pk: 'p', sk: 'EVENT', gsi1pk: 'TYPE#alice#t', gsi1sk: 's' };
+    const key = {
+      pk: 'EVENT#alice#urn%3Ax#a',
+      sk: 'EVENT',
+      gsi1pk: 'TYPE#alice#t',
+      gsi1sk: '2026-01-01T00:00:00.000Z#urn%3Ax#a',
+    };
     await events.queryByType('alice', 't', { limit: 5, cursor: encodeCursor(key) });
     expect(sent(QueryCommand)[0]!.ExclusiveStartKey).toEqual(key);
     const othersCursor = encodeCursor({ ...key, gsi1pk: 'TYPE#bob#t' });
@@ -194,5 +199,27 @@ describe('eventStore.queryByType', () => {
     await expect(events.queryByType('alice', 't', { limit: 5, cursor: 'garbage!' })).rejects.toMatchObject({
       code: 'InvalidCursor',
     });
+  });
+
+  it.each([
+    ['a sort key of another kind', { gsi1sk: 'SCHEMA#x' }],
+    ['a number', { gsi1sk: 12 }],
+    ['a sort key over 1,024 bytes', { gsi1sk: `2026-01-01T00:00:00.000Z#urn%3Ax#${'a'.repeat(1_000)}` }],
+    ['a partition key of another kind', { pk: 'TENANT#alice' }],
+    ['another table sort key', { sk: 'JOB#01J0000000000000000000000B' }],
+    ['a lone surrogate', { pk: 'EVENT#alice#urn%3Ax#\ud800' }],
+    ['a key outside since/until', { gsi1sk: '2025-01-01T00:00:00.000Z#urn%3Ax#a' }],
+  ])('refuses a cursor with %s with 400 InvalidCursor before DynamoDB sees it', async (_label, change) => {
+    const key = {
+      pk: 'EVENT#alice#urn%3Ax#a',
+      sk: 'EVENT',
+      gsi1pk: 'TYPE#alice#t',
+      gsi1sk: '2026-01-01T00:00:00.000Z#urn%3Ax#a',
+    };
+    const cursor = encodeCursor({ ...key, ...change });
+    await expect(
+      events.queryByType('alice', 't', { limit: 5, cursor, since: '2025-06-01T00:00:00.000Z' }),
+    ).rejects.toMatchObject({ status: 400, code: 'InvalidCursor' });
+    expect(sent(QueryCommand)).toEqual([]);
   });
 });

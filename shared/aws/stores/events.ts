@@ -4,10 +4,16 @@
  */
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDb } from '../clients';
-import { decodeCursor, encodeCursor } from '../../http/request';
+import {
+  decodeKeyCursor,
+  encodeCursor,
+  MAX_PARTITION_KEY_BYTES,
+  MAX_SORT_KEY_BYTES,
+} from '../../http/request';
 import { KEY_BUDGETS, eventKey, identityKeyPart, sortTime, tenantKeyPart } from '../../cloudevents/envelope';
 import { keyPart } from '../../cloudevents/limits';
 import type { CloudEvent } from '../../cloudevents/types';
+import { ApiError } from '../../http/errors';
 import { isConditionFailure } from './jobs';
 
 export interface NewEvent {
@@ -51,6 +57,21 @@ export const typePartition = (tenant: string, type: string): string =>
 /** gsi1sk: the sort time first, so the type partition reads in time order. */
 export const typeSortKey = (time: string, source: string, id: string): string =>
   `${time}#${identityKeyPart(source, id)}`;
+
+/** A GET /events cursor: an event's table key and its gsi1 key (`<sortTime>#<source>#<id>` parts). */
+const EVENT_CURSOR = {
+  pk: { pattern: /^EVENT#[^#]+#[^#]+#[^#]+$/, maxBytes: MAX_PARTITION_KEY_BYTES },
+  sk: 'EVENT',
+  gsi1sk: {
+    // toISOString writes years outside 0000–9999 as ±YYYYYY (a time of year 0000 with an offset).
+    pattern: /^(?:\d{4}|[+-]\d{6})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[^#]+#[^#]+$/,
+    maxBytes: MAX_SORT_KEY_BYTES,
+  },
+};
+
+/** DynamoDB refuses an ExclusiveStartKey outside the key condition (a ValidationException). */
+const withinRange = (gsi1sk: string, since: string | undefined, until: string | undefined) =>
+  (since === undefined || gsi1sk >= since) && (until === undefined || gsi1sk <= until + AFTER_TIME);
 
 /** The gsi1sk range condition for the optional time bounds. */
 function timeRange(since: string | undefined, until: string | undefined) {
@@ -121,7 +142,12 @@ export function eventStore(tableName: string, db = dynamoDb()): EventStore {
 
     async queryByType(tenant, type, { since, until, limit, cursor }) {
       const gsi1pk = typePartition(tenant, type);
-      const exclusiveStartKey = decodeCursor(cursor, INDEX_KEYS, { gsi1pk });
+      const exclusiveStartKey = decodeKeyCursor(cursor, { ...EVENT_CURSOR, gsi1pk });
+      if (exclusiveStartKey && !withinRange(exclusiveStartKey.gsi1sk!, since, until)) {
+        throw new ApiError(400, 'InvalidCursor', 'cursor is not valid for this request', [
+          { parameter: 'cursor', reason: 'outside the since/until range of this request' },
+        ]);
+      }
       // DynamoDB refuses a BETWEEN whose bounds are reversed; nothing can match anyway.
       if (since !== undefined && until !== undefined && since > until) return { items: [], nextCursor: null };
       const range = timeRange(since, until);

@@ -4,7 +4,7 @@
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDb } from '../clients';
-import { decodeCursor, encodeCursor } from '../../http/request';
+import { decodeKeyCursor, encodeCursor, MAX_SORT_KEY_BYTES } from '../../http/request';
 import { canTransition, previousStatusesFor, type JobRecord, type JobStatus } from '../../jobs/model';
 
 type JobChanges = Partial<Omit<JobRecord, 'tenant' | 'jobId' | 'status'>>;
@@ -31,6 +31,8 @@ export interface JobStore {
 }
 
 const partition = (tenant: string) => `TENANT#${tenant}`;
+/** A job's sort key: `JOB#` and a ULID (what a GET /jobs cursor may hold). */
+const JOB_SORT_KEY = { pattern: /^JOB#[0-9A-HJKMNP-TV-Z]{26}$/, maxBytes: MAX_SORT_KEY_BYTES };
 export const jobKey = (tenant: string, jobId: string) => ({ pk: partition(tenant), sk: `JOB#${jobId}` });
 
 function toRecord(item: Record<string, unknown>): JobRecord {
@@ -71,7 +73,7 @@ export function jobStore(tableName: string, db = dynamoDb()): JobStore {
           ExpressionAttributeValues: { ':pk': pk, ':prefix': 'JOB#' },
           ScanIndexForward: false, // ULIDs sort by time: descending = newest first
           Limit: limit,
-          ExclusiveStartKey: decodeCursor(cursor, ['pk', 'sk'], { pk }),
+          ExclusiveStartKey: decodeKeyCursor(cursor, { pk, sk: JOB_SORT_KEY }),
         }),
       );
       return {

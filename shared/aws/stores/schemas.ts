@@ -4,7 +4,7 @@
  */
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDb } from '../clients';
-import { decodeCursor, encodeCursor } from '../../http/request';
+import { decodeKeyCursor, encodeCursor, MAX_SORT_KEY_BYTES } from '../../http/request';
 import {
   MAX_ATTRIBUTE_BYTES,
   hashedKeyPart,
@@ -49,6 +49,9 @@ export const schemaKey = (tenant: string, type: string) => ({
   pk: partition(tenant),
   sk: `SCHEMA#${schemaTypePart(type)}`,
 });
+
+/** A schema's sort key (what a GET /schemas cursor may hold). */
+const SCHEMA_SORT_KEY = { pattern: /^SCHEMA#./s, maxBytes: MAX_SORT_KEY_BYTES };
 
 export function schemaStore(tableName: string, db = dynamoDb()): SchemaStore {
   return {
@@ -97,7 +100,7 @@ export function schemaStore(tableName: string, db = dynamoDb()): SchemaStore {
           ExpressionAttributeValues: { ':pk': pk, ':prefix': 'SCHEMA#' },
           ProjectionExpression: '#type, #updatedAt',
           Limit: limit,
-          ExclusiveStartKey: decodeCursor(cursor, ['pk', 'sk'], { pk }),
+          ExclusiveStartKey: decodeKeyCursor(cursor, { pk, sk: SCHEMA_SORT_KEY }),
         }),
       );
       return {
