@@ -5,7 +5,7 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { parseJsonText } from '../cloudevents/body';
 import { ApiError } from '../http/errors';
-import { checkParam } from '../http/request';
+import { checkParam, checkRawEncoding } from '../http/request';
 import { errorResponse } from '../http/responses';
 import { instrumented } from '../aws/handler';
 import { logger } from '../aws/observability';
@@ -19,6 +19,7 @@ export function apiHandler(name: string, routes: Routes) {
     try {
       const route = routes[event.routeKey];
       if (!route) throw new ApiError(404, 'NotFound', `No route for ${event.routeKey}`);
+      checkRawEncoding(event.rawPath, event.rawQueryString, event.pathParameters);
       return await route(event);
     } catch (error) {
       if (!(error instanceof ApiError)) logger.error(`${event.routeKey} failed`, error as Error);

@@ -161,3 +161,43 @@ export function headerValue(
   for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === wanted) return value;
   return undefined;
 }
+
+/** decodeURIComponent that reports failure (a bad `%` escape, or escapes that are not UTF-8) instead of throwing. */
+function strictlyDecodes(text: string): boolean {
+  try {
+    decodeURIComponent(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The request's path and query string as sent must percent-decode to UTF-8: API Gateway (and URLSearchParams)
+ * would otherwise hand the handler the escapes as sent or U+FFFD in their place, and a lookup would answer 404
+ * for a value no client could have stored. → 400 InvalidRequest naming the part.
+ */
+export function checkRawEncoding(
+  rawPath: string | undefined,
+  rawQueryString: string | undefined,
+  pathParameters: Record<string, string | undefined> = {},
+): void {
+  if (rawPath !== undefined && !strictlyDecodes(rawPath)) {
+    // A segment that does not decode reaches the handler as sent: that names the parameter.
+    const [name = 'path'] =
+      Object.entries(pathParameters).find(([, value]) => value !== undefined && !strictlyDecodes(value)) ??
+      [];
+    throw new ApiError(400, 'InvalidRequest', `${name} is not valid percent-encoded UTF-8`, [
+      { parameter: name, reason: 'not valid percent-encoded UTF-8' },
+    ]);
+  }
+  for (const pair of (rawQueryString ?? '').split('&')) {
+    const [name = '', value = ''] = pair.split('=', 2);
+    if (strictlyDecodes(name.replace(/\+/g, ' ')) && strictlyDecodes(value.replace(/\+/g, ' '))) continue;
+    const shown = strictlyDecodes(name) ? decodeURIComponent(name).slice(0, 100) : name.slice(0, 100);
+    const code = shown === 'cursor' ? 'InvalidCursor' : 'InvalidRequest';
+    throw new ApiError(400, code, `query parameter ${shown} is not valid percent-encoded UTF-8`, [
+      { parameter: shown, reason: 'not valid percent-encoded UTF-8' },
+    ]);
+  }
+}

@@ -15,7 +15,7 @@ import { zeroCounts } from '../jobs/model';
 import type { ChunkResult } from '../jobs/results';
 import { isBlankLine } from './chunks';
 import { isInfrastructureError } from './errors';
-import { rejectedReason } from './lines';
+import { preRejection } from './lines';
 
 export interface ChunkLines {
   n: number;
@@ -89,9 +89,9 @@ function parseLines(chunk: ChunkLines, maxEventBytes: number) {
   chunk.lines.forEach((line, offset) => {
     if (isBlankLine(line)) return;
     const index = chunk.start + offset;
-    const preRejected = rejectedReason(line);
+    const preRejected = preRejection(line);
     if (preRejected !== undefined) {
-      rejections.push(rejection(index, null, preRejected));
+      rejections.push(rejection(index, preRejected.id, preRejected.reason));
       return;
     }
     const result = parseEventLine(line, { maxEventBytes });

@@ -9,7 +9,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { jsonParser, type Token } from 'stream-json/parser.js';
-import { MAX_DOCUMENT_DEPTH } from '../cloudevents/limits';
+import { MAX_DOCUMENT_DEPTH, MAX_REJECTION_ID_CHARS } from '../cloudevents/limits';
 import { TaskError } from './errors';
 import { rejectedLine } from './lines';
 import { INVALID_UTF8_REASON, tooLargeReason } from './ndjson-lines';
@@ -159,6 +159,12 @@ class ElementLines {
   private parts: string[] = [];
   private bytes = 0;
   private problem: string | undefined;
+  /** The element's top-level `id` string as it streams by, so a rejected element still names its event. */
+  private key: string[] | undefined;
+  private idNext = false;
+  private id: string[] | undefined;
+  private idChars = 0;
+  private capturedId: string | undefined;
 
   constructor(private readonly maxEventBytes: number) {}
 
@@ -191,23 +197,34 @@ class ElementLines {
         return this.endValue();
       case 'startKey': {
         const top = this.containers.length - 1;
+        if (this.containers.length === 1) this.key = [];
         if (this.containers[top]) this.write(',');
         this.containers[top] = true;
         this.write('"');
         return undefined;
       }
       case 'endKey':
+        this.idNext = this.key?.join('') === 'id';
+        this.key = undefined;
         this.write('":');
         this.afterKey = true;
         return undefined;
       case 'startString':
+        if (this.idNext && this.containers.length === 1) this.id = [];
         this.beginValue();
         this.write('"');
         return undefined;
       case 'stringChunk':
+        if (this.key) this.key.push(token.value.slice(0, 3)); // only ever compared with 'id'
+        this.captureId(token.value);
         this.write(escapedChars(token.value));
         return undefined;
       case 'endString':
+        if (this.id && this.containers.length === 1 && this.idNext) {
+          this.capturedId = this.id.join('');
+          this.id = undefined;
+          this.idNext = false;
+        }
         this.write('"');
         return this.endValue();
       case 'startNumber':
@@ -229,7 +246,15 @@ class ElementLines {
     }
   }
 
+  /** Enough of the id for the rejection to show it (cut at MAX_REJECTION_ID_CHARS, marked as cut). */
+  private captureId(chunk: string): void {
+    if (!this.id || this.idChars > MAX_REJECTION_ID_CHARS) return;
+    this.id.push(chunk);
+    this.idChars += chunk.length;
+  }
+
   private beginValue(): void {
+    if (this.containers.length === 1 && !(this.id && this.idNext)) this.idNext = false;
     if (this.afterKey) {
       this.afterKey = false;
       return;
@@ -245,8 +270,13 @@ class ElementLines {
 
   private endValue(): string | undefined {
     if (this.containers.length > 0) return undefined;
-    const line = this.problem === undefined ? this.parts.join('') : rejectedLine(this.problem);
+    const id = this.capturedId;
+    const line = this.problem === undefined ? this.parts.join('') : rejectedLine(this.problem, id);
     this.inElement = false;
+    this.idNext = false;
+    this.id = undefined;
+    this.capturedId = undefined;
+    this.idChars = 0;
     this.parts = [];
     this.bytes = 0;
     this.problem = undefined;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
+import { preRejection } from '../../shared/pipeline/lines';
 import { jsonArrayLines, ndjsonLines, peekFirstByte, uploadLines } from '../../shared/pipeline/submission';
 
 /** A body arriving in pieces of `size` bytes (so nothing relies on one big chunk). */
@@ -267,6 +268,24 @@ describe('jsonArrayLines limits (maxEventBytes 1000)', () => {
       '!event: nested deeper than 1000 levels',
       '{"ok":1}',
     ]);
+  });
+
+  it('names the element it rejects by its top-level id, whatever the pieces, and only by that id', async () => {
+    const big = 'x'.repeat(2000);
+    const text = JSON.stringify([
+      { id: 'first', data: big },
+      { data: { id: 'inner' }, idx: 'not-it', id: 'second', big },
+      { id: 5, big },
+      { id: 'c'.repeat(600), big },
+      { big },
+    ]);
+    const rejected = (await collect(jsonArray(bytes(text, 3)))).map((line) => preRejection(line));
+    const tooLarge = 'event: larger than 1000 bytes serialized';
+    expect(rejected.map((r) => r?.id)).toEqual(['first', 'second', null, expect.any(String), null]);
+    expect(rejected.every((r) => r?.reason === tooLarge)).toBe(true);
+    // Enough of a long id is kept for the rejection to show 256 characters and mark the cut.
+    expect(rejected[3]!.id!.length).toBeGreaterThan(256);
+    expect(rejected[3]!.id).toBe('c'.repeat(rejected[3]!.id!.length));
   });
 
   it('is not fooled by brackets inside strings of a too-deep element', async () => {

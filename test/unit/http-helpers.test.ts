@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { ApiError, errorBody } from '../../shared/http/errors';
 import {
+  checkRawEncoding,
   decodeCursor,
   encodeCursor,
   headerValue,
@@ -176,5 +177,46 @@ describe('headerValue', () => {
     expect(headerValue(headers, 'CE-ID')).toBe('1');
     expect(headerValue(headers, 'x-missing')).toBeUndefined();
     expect(headerValue(undefined, 'content-type')).toBeUndefined();
+  });
+});
+
+describe('checkRawEncoding', () => {
+  const refused = (run: () => void) => {
+    try {
+      run();
+    } catch (error) {
+      const e = error as ApiError;
+      return { status: e.status, code: e.code, details: e.details };
+    }
+    throw new Error('expected a refusal');
+  };
+
+  it('passes well-formed escapes, plus signs and an empty query', () => {
+    expect(() => checkRawEncoding('/events/a%20b%C3%A9', 'source=x%2Fy&type=a+b&limit=5')).not.toThrow();
+    expect(() => checkRawEncoding('/jobs', '')).not.toThrow();
+    expect(() => checkRawEncoding('/jobs', undefined)).not.toThrow();
+  });
+
+  it('names the path parameter whose escapes are not UTF-8', () => {
+    expect(refused(() => checkRawEncoding('/events/%ED%A0%80', '', { id: '%ED%A0%80' }))).toEqual({
+      status: 400,
+      code: 'InvalidRequest',
+      details: [{ parameter: 'id', reason: 'not valid percent-encoded UTF-8' }],
+    });
+    expect(refused(() => checkRawEncoding('/events/%zz', '')).details).toEqual([
+      { parameter: 'path', reason: 'not valid percent-encoded UTF-8' },
+    ]);
+  });
+
+  it('names the query parameter, and a bad cursor is InvalidCursor', () => {
+    expect(refused(() => checkRawEncoding('/events/a', 'source=%ED%A0%80'))).toMatchObject({
+      code: 'InvalidRequest',
+      details: [{ parameter: 'source' }],
+    });
+    expect(refused(() => checkRawEncoding('/jobs', 'limit=1&cursor=%E0%80'))).toMatchObject({
+      code: 'InvalidCursor',
+      details: [{ parameter: 'cursor' }],
+    });
+    expect(refused(() => checkRawEncoding('/jobs', '%FF=1')).code).toBe('InvalidRequest');
   });
 });
