@@ -25,7 +25,7 @@ function banner(e: Endpoints): string {
     '',
     `Sluice local cloud is up in ${((Date.now() - started) / 1000).toFixed(1)} s (data: ${resolve(dataDir)})`,
     '',
-    row('API', e.apiUrl, 'HTTP API, Cognito JWT authorizer (GET /health is open)'),
+    row('API', e.apiUrl, 'HTTP API, Cognito JWT authorizer (GET /health and GET /openapi.json are open)'),
     row('Web app / CDN', e.cdnUrl, 'CloudFront: web app, signed-URL uploads'),
     row('Cognito', e.cognitoEndpoint, `user pool ${e.userPoolId}, app client ${e.userPoolClientId}`),
     row('Step Functions', e.sfnEndpoint, e.stateMachineArn),

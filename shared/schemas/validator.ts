@@ -100,7 +100,12 @@ export function compileSchema(schema: unknown): CompileResult {
   try {
     compiled = ajv.compile(withCanonicalSchemaUri(schema as Record<string, unknown> | boolean, dialect));
   } catch (err) {
-    return { ok: false, message: (err as Error).message };
+    // ajv recurses through `$ref`s while compiling: a reference that resolves to itself never ends.
+    const message =
+      err instanceof RangeError
+        ? 'the schema could not be compiled: a $ref resolves to itself, or it nests too deep to compile'
+        : (err as Error).message;
+    return { ok: false, message };
   } finally {
     ajv.removeSchema(); // forget this schema and its $ids; the compiled function keeps working
   }

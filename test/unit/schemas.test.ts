@@ -15,6 +15,14 @@ function compiled(schema: unknown): DataValidator {
 }
 
 describe('compileSchema', () => {
+  it('refuses a $ref that resolves to itself with a message that says so (not a stack overflow)', () => {
+    const result = compileSchema({ type: 'object', properties: { a: { $ref: '#/properties/a' } } });
+    expect(result).toEqual({
+      ok: false,
+      message: 'the schema could not be compiled: a $ref resolves to itself, or it nests too deep to compile',
+    });
+  });
+
   it('no $schema means draft 2020-12', () => {
     expect(compileSchema(payment)).toMatchObject({ ok: true, dialect: '2020-12' });
   });
