@@ -1,3 +1,6 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 /**
  * How every Lambda function is bundled, as plain data: the stack's NodejsFunction (cdk/constructs/node-function.ts)
  * and the local runtime's esbuild (local/lambda/bundle.ts) both read this, so a function is the same code in
@@ -25,6 +28,8 @@ export const esbuildSettings = {
   sourcemap: true,
   mainFields: ['module', 'main'],
   external: runtimeProvidedModules,
+  /** Packages replaced by a stub because no code path of Sluice's can use them (see each stub). */
+  alias: { semver: path.join(path.dirname(fileURLToPath(import.meta.url)), 'stubs', 'semver.ts') },
   // CommonJS dependencies inlined into an ESM bundle (aws-xray-sdk-core) still call require().
   banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
 };

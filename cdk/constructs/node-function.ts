@@ -34,6 +34,9 @@ export const bundling = {
   sourceMap: esbuildSettings.sourcemap,
   externalModules: esbuildSettings.external,
   banner: esbuildSettings.banner,
+  esbuildArgs: Object.fromEntries(
+    Object.entries(esbuildSettings.alias).map(([name, stub]) => [`--alias:${name}`, stub]),
+  ),
 };
 
 /** Lambda's own log lines: START/END/REPORT (INFO) are dropped, platform warnings and errors kept. */

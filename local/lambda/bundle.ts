@@ -48,6 +48,7 @@ const options: BuildOptions = {
   outExtension: { '.js': '.mjs' },
   mainFields: esbuildSettings.mainFields,
   external: esbuildSettings.external,
+  alias: esbuildSettings.alias,
   banner: { js: esbuildSettings.banner },
   logLevel: 'silent',
 };

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { maxBundleBytes, runtimeProvidedModules } from '../../cdk/bundling';
+import { esbuildSettings, maxBundleBytes, runtimeProvidedModules } from '../../cdk/bundling';
 import { bundling } from '../../cdk/constructs/node-function';
 import { functionNames, functions } from '../../cdk/wiring';
 import { bundleFunctions, type BundleResult } from '../../local/lambda/bundle';
@@ -41,6 +41,7 @@ describe('function bundles', () => {
   it('the stack leaves exactly the runtime-provided packages out', () => {
     expect(bundling.externalModules).toEqual(runtimeProvidedModules);
     expect(runtimeProvidedModules).not.toContain('@smithy/*');
+    expect(bundling.esbuildArgs).toEqual({ '--alias:semver': esbuildSettings.alias.semver });
   });
 
   it('a bundle outside the repository still loads the external SDK packages', async () => {
