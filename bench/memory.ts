@@ -3,10 +3,11 @@
  * then loaded in a fresh Node process with its wiring environment (no AWS calls: module init only, which is what
  * every invocation pays before its own work), and the process's peak resident set (maxRSS, what Lambda's REPORT
  * "Max Memory Used" measures for the whole sandbox) is printed next to the memory the wiring gives it.
+ * Also prints each bundle's size (the .mjs Lambda loads; its source map is a separate file).
  * Run: npx tsx bench/memory.ts
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -34,7 +35,12 @@ try {
     execFileSync(process.execPath, ['-e', 'console.log(process.resourceUsage().maxRSS)']).toString(),
   );
   console.log(`node ${process.version}, empty process: ${(baseline / 1024).toFixed(0)} MiB maxRSS`);
-  console.log('function'.padEnd(22), 'init maxRSS MiB'.padStart(16), 'memoryMb'.padStart(10));
+  console.log(
+    'function'.padEnd(22),
+    'bundle KB'.padStart(10),
+    'init maxRSS MiB'.padStart(16),
+    'memoryMb'.padStart(10),
+  );
   for (const name of functionNames) {
     const script = `await import(${JSON.stringify(pathToFileURL(bundles[name]!).href)}); console.log(process.resourceUsage().maxRSS)`;
     const env = {
@@ -54,6 +60,7 @@ try {
     );
     console.log(
       name.padEnd(22),
+      (statSync(bundles[name]!).size / 1000).toFixed(0).padStart(10),
       (rss / 1024).toFixed(0).padStart(16),
       String(functions[name].memoryMb).padStart(10),
     );
