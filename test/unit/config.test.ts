@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { intVar, readEnv, textVar } from '../../shared/config';
 
 const shape = { TABLE_NAME: z.string().min(1), MAX_REQUEST_BYTES: intVar, QUEUE_URL: z.url() };
