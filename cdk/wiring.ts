@@ -246,9 +246,26 @@ const functionSpecs = {
     },
     access: { table: 'readWrite', bucket: 'readWrite' },
   },
+  'ingest-group': {
+    entry: 'functions/ingest-group/handler.ts',
+    description:
+      'Workflow: ingest the small submissions of one group execution and finish each job (QUEUED → SUCCEEDED | FAILED)',
+    timeoutSeconds: 300,
+    memoryMb: 512,
+    env: {
+      TABLE_NAME: ref('tableName'),
+      BUCKET_NAME: ref('bucketName'),
+      ...Object.fromEntries([
+        setting('maxEventBytes'),
+        setting('writeConcurrency'),
+        setting('reportPageSize'),
+      ]),
+    },
+    access: { table: 'readWrite', bucket: 'readWrite' },
+  },
   'mark-job-failed': {
     entry: 'functions/mark-job-failed/handler.ts',
-    description: 'Workflow: record why the job failed',
+    description: 'Workflow: record why the job (or every still-queued job of a group) failed',
     timeoutSeconds: 30,
     memoryMb: 256,
     env: { TABLE_NAME: ref('tableName') },
@@ -257,11 +274,12 @@ const functionSpecs = {
   'record-execution-end': {
     entry: 'functions/record-execution-end/handler.ts',
     description:
-      'EventBridge: an execution that FAILED, TIMED_OUT or was ABORTED fails its job if still open',
+      "EventBridge: an execution that FAILED, TIMED_OUT or was ABORTED fails its job (or its group's queued jobs) if still open",
     timeoutSeconds: 30,
     memoryMb: 256,
-    env: { TABLE_NAME: ref('tableName') },
-    access: { table: 'readWrite' },
+    // The bucket: a group execution's jobs from its group object when the event carries no input.
+    env: { TABLE_NAME: ref('tableName'), BUCKET_NAME: ref('bucketName') },
+    access: { table: 'readWrite', bucket: 'read' },
   },
 } satisfies Record<string, FunctionSpec>;
 
@@ -329,6 +347,7 @@ export const workflow = {
     PrepareJobFunctionArn: 'prepare-job',
     IngestChunkFunctionArn: 'ingest-chunk',
     FinalizeJobFunctionArn: 'finalize-job',
+    IngestGroupFunctionArn: 'ingest-group',
     MarkJobFailedFunctionArn: 'mark-job-failed',
   } satisfies Record<string, FunctionName>,
 };

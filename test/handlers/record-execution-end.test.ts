@@ -11,6 +11,7 @@ vi.hoisted(() => {
     POWERTOOLS_METRICS_DISABLED: 'true',
     AWS_REGION: 'us-east-1',
     TABLE_NAME: 'sluice',
+    BUCKET_NAME: 'sluice-bucket',
   });
 });
 
