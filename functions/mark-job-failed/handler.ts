@@ -24,7 +24,7 @@ export interface MarkJobFailedInput extends CaughtFailure {
 }
 
 export interface MarkGroupFailedInput extends CaughtFailure {
-  group?: { id?: string };
+  group?: { id?: string; bucket?: string; key?: string };
   /** The group's jobs, as the execution input lists them. */
   jobs: { jobId: string; tenant: string }[];
 }
