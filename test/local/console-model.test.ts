@@ -106,7 +106,7 @@ describe('reading the ASL document', () => {
       type: 'Choice',
       terminal: false,
       edges: [
-        { to: 'PrepareJob', kind: 'choice', label: '$.group IsPresent false' },
+        { to: 'PrepareJob', kind: 'choice', label: 'Not($.group IsPresent true)' },
         { to: 'IngestGroup', kind: 'default', label: 'Default' },
       ],
     });
