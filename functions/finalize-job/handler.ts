@@ -60,12 +60,19 @@ export const handler = workflowTask('finalize-job', async (input: FinalizeJobInp
   });
 
   const jobs = jobStore(env.TABLE_NAME);
-  const job = await jobs.transition(tenant, jobId, 'SUCCEEDED', {
-    counts: summary.counts,
-    errors: summary.firstErrors,
-    report: summary.report,
-    finishedAt: new Date().toISOString(),
-  });
+  // Only from RUNNING (PrepareJob's claim): QUEUED → SUCCEEDED is a grouped job's move, not this path's.
+  const job = await jobs.transition(
+    tenant,
+    jobId,
+    'SUCCEEDED',
+    {
+      counts: summary.counts,
+      errors: summary.firstErrors,
+      report: summary.report,
+      finishedAt: new Date().toISOString(),
+    },
+    { from: ['RUNNING'] },
+  );
   if (job) return toJobView(job);
   const current = await jobs.get(tenant, jobId);
   if (current?.status === 'SUCCEEDED') return toJobView(current); // a retry after the write went through

@@ -1,26 +1,90 @@
 /**
  * EventBridge "Step Functions Execution Status Change" (FAILED, TIMED_OUT, ABORTED): fail the execution's job
- * if it is still open, so no job is left RUNNING when its execution ended without MarkJobFailed.
+ * if it is still open, so no job is left RUNNING when its execution ended without MarkJobFailed; for a group
+ * execution, fail every job of the group still QUEUED (the ones IngestGroup finished keep their result).
  */
 import type { EventBridgeEvent } from 'aws-lambda';
+import pLimit from 'p-limit';
 import * as z from 'zod';
 import { readEnv } from '../../shared/config';
 import { instrumented } from '../../shared/aws/handler';
 import { logger } from '../../shared/aws/observability';
 import { jobStore } from '../../shared/aws/stores/jobs';
-import { endedJob, type ExecutionStatusDetail } from '../../shared/pipeline/execution-end';
+import { getJson } from '../../shared/aws/stores/objects';
+import {
+  endedGroup,
+  endedJob,
+  type EndedGroup,
+  type ExecutionStatusDetail,
+} from '../../shared/pipeline/execution-end';
+import { groupKey } from '../../shared/pipeline/keys';
 
 export type ExecutionStatusChange = EventBridgeEvent<
   'Step Functions Execution Status Change',
   ExecutionStatusDetail
 >;
 
-const config = () => readEnv({ TABLE_NAME: z.string().min(1) });
+export type RecordOutput =
+  { jobId: string; recorded: boolean } | { groupId: string; jobs: number; recorded: number };
+
+const GROUP_WRITE_CONCURRENCY = 16;
+
+const config = () => readEnv({ TABLE_NAME: z.string().min(1), BUCKET_NAME: z.string().min(1) });
+
+/** The group's jobs: from the input when the event carried it, else from the group object. */
+async function groupJobs(ended: EndedGroup, bucket: string) {
+  if (ended.jobs) return ended.jobs;
+  const stored = await getJson<{ jobs?: { tenant?: unknown; jobId?: unknown }[] }>(
+    bucket,
+    groupKey(ended.groupId),
+  );
+  if (!Array.isArray(stored?.jobs)) {
+    // Nothing to go on: the starter writes the object before it starts the execution, so this is not expected.
+    logger.error('group execution ended without its jobs in the input or a group object', {
+      groupId: ended.groupId,
+    });
+    return [];
+  }
+  return stored.jobs
+    .filter((job) => typeof job?.tenant === 'string' && typeof job.jobId === 'string')
+    .map((job) => ({ tenant: job.tenant as string, jobId: job.jobId as string }));
+}
+
+async function recordGroupEnd(ended: EndedGroup, executionArn: string): Promise<RecordOutput> {
+  const env = config();
+  const jobs = jobStore(env.TABLE_NAME);
+  const listed = await groupJobs(ended, env.BUCKET_NAME);
+  const finishedAt = new Date().toISOString();
+  const limit = pLimit(GROUP_WRITE_CONCURRENCY);
+  const changed = await Promise.all(
+    listed.map((job) =>
+      limit(async () => {
+        const failed = await jobs.transition(
+          job.tenant,
+          job.jobId,
+          'FAILED',
+          { failure: ended.failure, executionArn, groupId: ended.groupId, finishedAt },
+          { from: ['QUEUED'] },
+        );
+        return failed !== undefined;
+      }),
+    ),
+  );
+  const recorded = changed.filter(Boolean).length;
+  if (recorded > 0)
+    logger.warn('group jobs failed by their execution ending', { recorded, failure: ended.failure });
+  return { groupId: ended.groupId, jobs: listed.length, recorded };
+}
 
 export const handler = instrumented(
   'record-execution-end',
-  async (event: ExecutionStatusChange): Promise<{ jobId: string; recorded: boolean }> => {
+  async (event: ExecutionStatusChange): Promise<RecordOutput> => {
     const { detail } = event;
+    const group = endedGroup(detail);
+    if (group) {
+      logger.appendKeys({ groupId: group.groupId, executionArn: detail.executionArn });
+      return recordGroupEnd(group, detail.executionArn);
+    }
     logger.appendKeys({ jobId: detail.name, executionArn: detail.executionArn });
     const ended = endedJob(detail);
     if (!ended) {

@@ -46,6 +46,8 @@ export interface JobRecord {
   errors: Rejection[];
   failure?: JobFailure;
   executionArn?: string;
+  /** The group execution that carried this job (inline submissions share executions: `g-…`). */
+  groupId?: string;
   submission?: { bucket: string; key: string };
   filename?: string;
   uploadExpiresAt?: string;
@@ -87,12 +89,16 @@ export function toJobView(job: JobRecord): JobView {
   };
 }
 
-/** A job is created PENDING_UPLOAD (uploads) or QUEUED (API submissions); these are the moves after that. */
+/**
+ * A job is created PENDING_UPLOAD (uploads) or QUEUED (API submissions); these are the moves after that. A job
+ * carried by a group execution has no RUNNING write (it would cost a write unit per job): IngestGroup finishes it
+ * QUEUED → SUCCEEDED | FAILED in one conditional write.
+ */
 const PREVIOUS: Record<JobStatus, JobStatus[]> = {
   PENDING_UPLOAD: [],
   QUEUED: ['PENDING_UPLOAD'],
   RUNNING: ['PENDING_UPLOAD', 'QUEUED', 'RUNNING'], // RUNNING → RUNNING: a retried PrepareJob
-  SUCCEEDED: ['RUNNING'],
+  SUCCEEDED: ['RUNNING', 'QUEUED'], // QUEUED → SUCCEEDED: a grouped job
   FAILED: ['PENDING_UPLOAD', 'QUEUED', 'RUNNING'],
 };
 

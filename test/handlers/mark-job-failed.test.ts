@@ -65,3 +65,49 @@ describe('mark-job-failed', () => {
     });
   });
 });
+
+describe('mark-job-failed for a group (MarkGroupFailed)', () => {
+  const GROUP = 'g-00000000000000000000000000000000000000aa';
+  const GROUP_ARN = `arn:aws:states:us-east-1:000000000000:execution:ingest:${GROUP}`;
+  const listed = ['01JGROUPFAILA0000000000000', '01JGROUPFAILB0000000000000', '01JGROUPFAILC0000000000000'];
+  const markGroup = () =>
+    handler(
+      {
+        group: { id: GROUP, bucket: 'b', key: `work/groups/${GROUP}.json` },
+        jobs: listed.map((jobId) => ({ jobId, tenant: 'alice' })),
+        executionArn: GROUP_ARN,
+        failure: {
+          Error: 'SubmissionUnreadable',
+          Cause: JSON.stringify({
+            errorType: 'SubmissionUnreadable',
+            errorMessage: 'the group object is gone',
+          }),
+        },
+      },
+      lambdaContext,
+    );
+
+  it('fails every listed job still QUEUED, with the execution and group on each, and no other status', async () => {
+    ddb.on(UpdateCommand).callsFake((input) => {
+      if (String(input.Key.sk).endsWith(listed[1]!)) throw conditionFailed(); // already SUCCEEDED by IngestGroup
+      return { Attributes: { status: 'FAILED' } };
+    });
+    expect(await markGroup()).toEqual({ groupId: GROUP, jobs: 3, failed: 2 });
+    const updates = ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+    expect(updates).toHaveLength(3);
+    for (const update of updates) {
+      const values = Object.entries(update.ExpressionAttributeValues!);
+      const from = values.filter(([k]) => k.startsWith(':from')).map(([, v]) => v);
+      expect(from).toEqual(['QUEUED']);
+      expect(values.map(([, v]) => v)).toEqual(
+        expect.arrayContaining([
+          'FAILED',
+          { error: 'SubmissionUnreadable', cause: 'the group object is gone' },
+          GROUP_ARN,
+          GROUP,
+        ]),
+      );
+    }
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+  });
+});

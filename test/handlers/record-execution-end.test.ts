@@ -2,6 +2,8 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { memoryS3, type MemoryBucket } from './memory-s3';
 import { handler, type ExecutionStatusChange } from '../../functions/record-execution-end/handler';
 import { lambdaContext } from './api-event';
 
@@ -11,6 +13,7 @@ vi.hoisted(() => {
     POWERTOOLS_METRICS_DISABLED: 'true',
     AWS_REGION: 'us-east-1',
     TABLE_NAME: 'sluice',
+    BUCKET_NAME: 'sluice-bucket',
   });
 });
 
@@ -40,7 +43,14 @@ function statusChange(status: string, extra: Record<string, unknown> = {}): Exec
   };
 }
 
-beforeEach(() => ddb.reset());
+const s3 = mockClient(S3Client);
+let bucket: MemoryBucket;
+
+beforeEach(() => {
+  ddb.reset();
+  s3.reset();
+  bucket = memoryS3(s3);
+});
 
 describe('record-execution-end', () => {
   it('fails the open job of a timed-out execution', async () => {
@@ -77,5 +87,51 @@ describe('record-execution-end', () => {
   it('ignores a succeeded execution without touching the table', async () => {
     expect(await handler(statusChange('SUCCEEDED'), lambdaContext)).toEqual({ jobId: JOB, recorded: false });
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+});
+
+describe('record-execution-end for a group execution', () => {
+  const GROUP = 'g-00000000000000000000000000000000000000bb';
+  const listed = ['01JGROUPENDA0000000000000', '01JGROUPENDB0000000000000'];
+  const groupEnd = (input: string | null) => {
+    const change = statusChange('TIMED_OUT', { name: GROUP, input });
+    change.detail.executionArn = `arn:aws:states:us-east-1:000000000000:execution:ingest:${GROUP}`;
+    return change;
+  };
+  const fromOf = (input: { ExpressionAttributeValues?: Record<string, unknown> }) =>
+    Object.entries(input.ExpressionAttributeValues!)
+      .filter(([k]) => k.startsWith(':from'))
+      .map(([, v]) => v);
+
+  it("fails the group's jobs still QUEUED, named by the execution input", async () => {
+    ddb.on(UpdateCommand).callsFake((input) => {
+      if (String(input.Key.sk).endsWith(listed[0]!)) {
+        throw new ConditionalCheckFailedException({ message: 'no', $metadata: {} });
+      }
+      return { Attributes: { status: 'FAILED' } };
+    });
+    const input = JSON.stringify({
+      group: { id: GROUP, bucket: 'sluice-bucket', key: `work/groups/${GROUP}.json` },
+      jobs: listed.map((jobId) => ({ jobId, tenant: 'alice' })),
+    });
+    expect(await handler(groupEnd(input), lambdaContext)).toEqual({ groupId: GROUP, jobs: 2, recorded: 1 });
+    const updates = ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+    expect(updates.map(fromOf)).toEqual([['QUEUED'], ['QUEUED']]);
+    expect(Object.values(updates[1]!.ExpressionAttributeValues!)).toEqual(
+      expect.arrayContaining([{ error: 'ExecutionTimedOut', cause: 'execution timed out' }, GROUP]),
+    );
+    expect(s3.calls()).toHaveLength(0);
+  });
+
+  it('reads the jobs from the group object when the event carries no input', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: { status: 'FAILED' } });
+    bucket.put(
+      'sluice-bucket',
+      `work/groups/${GROUP}.json`,
+      JSON.stringify({ groupId: GROUP, jobs: listed.map((jobId) => ({ jobId, tenant: 'bob', events: [] })) }),
+    );
+    expect(await handler(groupEnd(null), lambdaContext)).toEqual({ groupId: GROUP, jobs: 2, recorded: 2 });
+    const sks = ddb.commandCalls(UpdateCommand).map((call) => String(call.args[0].input.Key!.sk));
+    expect(sks.sort()).toEqual(listed.map((jobId) => `JOB#${jobId}`));
   });
 });

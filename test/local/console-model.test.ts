@@ -9,7 +9,13 @@ import { durationMs, formatDuration, prettyJson, statusText } from '../../local/
 import { historyRows } from '../../local/console/ui/history-rows';
 import { endMarker, layoutGraph, startMarker, type GraphLayout } from '../../local/console/ui/layout';
 import { executionOutcome, iterationSummary } from '../../local/console/ui/outcomes';
-import { executionHref, jobHref, parseRoute, stateMachineHref } from '../../local/console/ui/routes';
+import {
+  carriedJobs,
+  executionHref,
+  jobHref,
+  parseRoute,
+  stateMachineHref,
+} from '../../local/console/ui/routes';
 import { SfnApiError, SfnClient } from '../../local/console/ui/sfn-client';
 import type { HistoryEvent } from '../../local/console/ui/types';
 
@@ -95,7 +101,20 @@ const statuses = (history: History, status: Parameters<typeof executionOutcome>[
 describe('reading the ASL document', () => {
   it('finds every transition of the ingest workflow, the main one first, and the Map iterator', () => {
     const states = new Map(ingest.states.map((state) => [state.name, state]));
-    expect(ingest.startAt).toBe('PrepareJob');
+    expect(ingest.startAt).toBe('SingleJobOrGroup');
+    expect(states.get('SingleJobOrGroup')).toMatchObject({
+      type: 'Choice',
+      terminal: false,
+      edges: [
+        { to: 'PrepareJob', kind: 'choice', label: 'Not($.group IsPresent true)' },
+        { to: 'IngestGroup', kind: 'default', label: 'Default' },
+      ],
+    });
+    expect(states.get('IngestGroup')!.edges).toEqual([
+      { to: 'GroupSucceeded', kind: 'next' },
+      { to: 'MarkGroupFailed', kind: 'catch', label: 'States.ALL' },
+    ]);
+    expect(states.get('GroupFailed')).toMatchObject({ type: 'Fail', terminal: true });
     expect(states.get('PrepareJob')!.edges).toEqual([
       { to: 'IngestChunks', kind: 'next' },
       { to: 'MarkJobFailed', kind: 'catch', label: 'States.ALL' },
@@ -136,7 +155,15 @@ describe('laying the graph out', () => {
   const centre = (id: string) => node(id).x + node(id).width / 2;
 
   it('puts the main path in one column, top to bottom, from Start to End', () => {
-    const path = [startMarker, 'PrepareJob', 'IngestChunks', 'FinalizeJob', 'JobSucceeded', endMarker];
+    const path = [
+      startMarker,
+      'SingleJobOrGroup',
+      'PrepareJob',
+      'IngestChunks',
+      'FinalizeJob',
+      'JobSucceeded',
+      endMarker,
+    ];
     for (const id of path) expect(centre(id)).toBe(centre('PrepareJob'));
     const tops = path.map((id) => node(id).y);
     expect(tops).toEqual([...tops].sort((a, b) => a - b));
@@ -149,7 +176,33 @@ describe('laying the graph out', () => {
     expect(node('JobFailed').y).toBeGreaterThan(node('MarkJobFailed').y);
     expect(node('MarkJobFailed').y).toBeGreaterThan(node('FinalizeJob').y + node('FinalizeJob').height);
     const catches = layout.edges.filter((edge) => edge.kind === 'catch');
-    expect(catches.map((edge) => edge.from).sort()).toEqual(['FinalizeJob', 'IngestChunks', 'PrepareJob']);
+    expect(catches.map((edge) => edge.from).sort()).toEqual([
+      'FinalizeJob',
+      'IngestChunks',
+      'IngestGroup',
+      'PrepareJob',
+    ]);
+  });
+
+  it("draws the Choice's group branch in a column to the right: IngestGroup over GroupSucceeded, its failure beside", () => {
+    const right = (id: string) => node(id).x + node(id).width;
+    expect(node('IngestGroup').x).toBeGreaterThan(right('IngestChunks'));
+    expect(node('IngestGroup').y).toBe(node('PrepareJob').y);
+    expect(centre('GroupSucceeded')).toBe(centre('IngestGroup'));
+    expect(node('GroupSucceeded').y).toBeGreaterThan(node('IngestGroup').y);
+    expect(node('MarkGroupFailed').x).toBeGreaterThan(right('IngestGroup'));
+    expect(centre('GroupFailed')).toBe(centre('MarkGroupFailed'));
+    const fromChoice = layout.edges.filter((edge) => edge.from === 'SingleJobOrGroup');
+    expect(fromChoice.map((edge) => [edge.to, edge.kind, edge.back])).toEqual([
+      ['PrepareJob', 'choice', false],
+      ['IngestGroup', 'default', false],
+    ]);
+    expect(
+      layout.edges
+        .filter((edge) => edge.to === endMarker)
+        .map((edge) => edge.from)
+        .sort(),
+    ).toEqual(['GroupFailed', 'GroupSucceeded', 'JobFailed', 'JobSucceeded']);
   });
 
   it('ends every forward edge on the top of its target and keeps nodes apart and inside the drawing', () => {
@@ -404,5 +457,20 @@ describe('the Step Functions client', () => {
     const failure = await client.describeExecution('arn:x').catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(SfnApiError);
     expect(failure).toMatchObject({ code: 'ExecutionDoesNotExist', message: 'gone', status: 400 });
+  });
+});
+
+describe('the jobs an execution carries', () => {
+  it('lists a group execution’s jobs from its input, and one job for any other execution', () => {
+    const input = JSON.stringify({
+      group: { id: 'g-1', bucket: 'b', key: 'work/groups/g-1.json' },
+      jobs: [{ jobId: '01A', tenant: 't' }, { jobId: '01B', tenant: 't' }, { tenant: 'no id' }],
+    });
+    expect(carriedJobs({ name: 'g-1', input })).toEqual({ group: true, jobIds: ['01A', '01B'] });
+    expect(carriedJobs({ name: 'g-2' })).toEqual({ group: true, jobIds: [] });
+    expect(carriedJobs({ name: '01JOB', input: '{"jobId":"01JOB","tenant":"t"}' })).toEqual({
+      group: false,
+      jobIds: ['01JOB'],
+    });
   });
 });

@@ -36,6 +36,7 @@ async function invokeFunction(arn: string, payload: unknown): Promise<unknown> {
   const fn = arn.replace(functionArn(''), '');
   const request = payload as Record<string, unknown> & {
     jobId: string;
+    jobs?: unknown[];
     tenant: string;
     chunk?: { n: number };
   };
@@ -64,7 +65,9 @@ async function invokeFunction(arn: string, payload: unknown): Promise<unknown> {
     case 'finalize-job':
       return { jobId: request.jobId, status: 'SUCCEEDED', counts: { received: request.received } };
     case 'mark-job-failed':
-      return { jobId: request.jobId, status: 'FAILED' };
+      return request.jobs ? { jobs: 1, failed: 1 } : { jobId: request.jobId, status: 'FAILED' };
+    case 'ingest-group':
+      throw new LambdaInvokeError('SubmissionUnreadable', 'the group object is gone');
     default:
       throw new LambdaInvokeError('ResourceNotFoundException', `no function ${arn}`);
   }
@@ -174,7 +177,7 @@ describe('workflows/ingest.asl.json on the local service', () => {
     const states = (await historyOf(client, executionArn))
       .filter((event) => event.type.endsWith('StateEntered'))
       .map((event) => event.stateEnteredEventDetails?.name);
-    expect(states).toEqual(['PrepareJob', 'MarkJobFailed', 'JobFailed']);
+    expect(states).toEqual(['SingleJobOrGroup', 'PrepareJob', 'MarkJobFailed', 'JobFailed']);
   });
 
   it('catches a chunk that fails for good on the Map, marks the job failed and announces FAILED', async () => {
@@ -192,5 +195,30 @@ describe('workflows/ingest.asl.json on the local service', () => {
         statusEvents.find((e) => e.detail.executionArn === executionArn && e.detail.status === 'FAILED'),
       )
       .toMatchObject({ detail: { error: 'JobFailed' } });
+  });
+
+  it('sends a group input down the Choice to IngestGroup, and its failure to MarkGroupFailed, then GroupFailed', async () => {
+    const groupId = 'g-00000000000000000000000000000000000000cc';
+    const input = {
+      group: { id: groupId, bucket: 'sluice-data', key: `work/groups/${groupId}.json` },
+      jobs: [{ jobId: '01JOBGROUPED', tenant: 'acme' }],
+    };
+    const { executionArn } = await client.send(
+      new StartExecutionCommand({
+        stateMachineArn: service.stateMachineArns['sluice-ingest'],
+        name: groupId,
+        input: JSON.stringify(input),
+      }),
+    );
+    const described = await waitForStatus(client, executionArn!, 'FAILED');
+    expect(described.error).toBe('GroupFailed');
+    const states = (await historyOf(client, executionArn!))
+      .filter((event) => event.type.endsWith('StateEntered'))
+      .map((event) => event.stateEnteredEventDetails?.name);
+    expect(states).toEqual(['SingleJobOrGroup', 'IngestGroup', 'MarkGroupFailed', 'GroupFailed']);
+    const marked = calls.filter((call) => call.fn === 'mark-job-failed' && call.payload.jobs);
+    expect(marked.map((call) => call.payload)).toEqual([
+      { ...input, executionArn, failure: { Error: 'SubmissionUnreadable', Cause: expect.any(String) } },
+    ]);
   });
 });

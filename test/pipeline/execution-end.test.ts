@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { endedJob, type ExecutionStatusDetail } from '../../shared/pipeline/execution-end';
+import { endedGroup, endedJob, type ExecutionStatusDetail } from '../../shared/pipeline/execution-end';
 
 const detail = (overrides: Partial<ExecutionStatusDetail>): ExecutionStatusDetail => ({
   executionArn: 'arn:aws:states:us-east-1:000000000000:execution:ingest:01JOB',
@@ -36,5 +36,36 @@ describe('endedJob', () => {
     expect(endedJob(detail({ input: '{"jobId":"01JOB"}' }))).toBeUndefined();
     expect(endedJob(detail({ input: 'not json' }))).toBeUndefined();
     expect(endedJob(detail({ input: null }))).toBeUndefined();
+  });
+});
+
+describe('endedGroup', () => {
+  const GROUP = 'g-0000000000000000000000000000000000000001';
+  const input = JSON.stringify({
+    group: { id: GROUP, bucket: 'b', key: `work/groups/${GROUP}.json` },
+    jobs: [{ jobId: '01A', tenant: 'alice' }, { jobId: '01B', tenant: 'bob' }, { jobId: 7 }],
+  });
+
+  it("lists a group execution's jobs from its input, with the execution's failure", () => {
+    expect(endedGroup(detail({ name: GROUP, status: 'ABORTED', input }))).toEqual({
+      groupId: GROUP,
+      jobs: [
+        { jobId: '01A', tenant: 'alice' },
+        { jobId: '01B', tenant: 'bob' },
+      ],
+      failure: { error: 'ExecutionAborted', cause: 'execution aborted' },
+    });
+  });
+
+  it('knows a group execution by its g- name when the event carries no input', () => {
+    expect(endedGroup(detail({ name: GROUP, input: null }))).toMatchObject({
+      groupId: GROUP,
+      jobs: undefined,
+    });
+  });
+
+  it('is undefined for a single-job execution or a group that did not fail', () => {
+    expect(endedGroup(detail({}))).toBeUndefined();
+    expect(endedGroup(detail({ name: GROUP, status: 'SUCCEEDED', input }))).toBeUndefined();
   });
 });

@@ -20,6 +20,7 @@ describe('status transitions (docs/design.md "Job statuses")', () => {
     'PENDING_UPLOAD→RUNNING',
     'PENDING_UPLOAD→FAILED',
     'QUEUED→RUNNING',
+    'QUEUED→SUCCEEDED', // a grouped job, finished by IngestGroup in one write
     'QUEUED→FAILED',
     'RUNNING→RUNNING',
     'RUNNING→SUCCEEDED',
@@ -42,8 +43,8 @@ describe('status transitions (docs/design.md "Job statuses")', () => {
   });
 
   it('previousStatusesFor returns a copy callers may not corrupt', () => {
-    previousStatusesFor('SUCCEEDED').push('QUEUED');
-    expect(canTransition('QUEUED', 'SUCCEEDED')).toBe(false);
+    previousStatusesFor('SUCCEEDED').push('PENDING_UPLOAD');
+    expect(canTransition('PENDING_UPLOAD', 'SUCCEEDED')).toBe(false);
   });
 });
 

@@ -22,6 +22,7 @@ import { createTableInput } from '../../local/services/dynamodb';
 import { handler as prepareJob } from '../../functions/prepare-job/handler';
 import { handler as ingestChunk } from '../../functions/ingest-chunk/handler';
 import { handler as finalizeJob } from '../../functions/finalize-job/handler';
+import { handler as ingestGroup } from '../../functions/ingest-group/handler';
 import { handler as markJobFailed } from '../../functions/mark-job-failed/handler';
 import { lambdaContext } from '../handlers/api-event';
 
@@ -33,6 +34,7 @@ export const taskHandlers: Partial<Record<FunctionName, TaskHandler>> = {
   'prepare-job': prepareJob,
   'ingest-chunk': ingestChunk,
   'finalize-job': finalizeJob,
+  'ingest-group': ingestGroup,
   'mark-job-failed': markJobFailed,
 };
 
@@ -40,8 +42,9 @@ export const TABLE = 'sluice-workflow-test';
 export const BUCKET = 'sluice-workflow-bucket';
 const { region, accountId } = localAccount;
 export const functionArn = (name: string) => `arn:aws:lambda:${region}:${accountId}:function:sluice-${name}`;
-export const executionArn = (jobId: string) =>
-  `arn:aws:states:${region}:${accountId}:execution:sluice-ingest:${jobId}`;
+/** The execution named `name`: a jobId, or a group id (`g-…`). */
+export const executionArn = (name: string) =>
+  `arn:aws:states:${region}:${accountId}:execution:sluice-ingest:${name}`;
 
 export const definitionText = () => readFileSync(workflow.definitionFile, 'utf8');
 
@@ -89,7 +92,8 @@ export interface LocalWorkflow {
   handlers: Record<string, (input: unknown) => Promise<unknown>>;
   /** Payloads each Task state was invoked with, in order. */
   calls: Record<string, unknown[]>;
-  run(jobId: string, input: Json): Promise<unknown>;
+  /** Runs an execution named `name` (the jobId, or the group id of a group execution). */
+  run(name: string, input: Json): Promise<unknown>;
 }
 
 export function localWorkflow(): LocalWorkflow {
@@ -117,10 +121,10 @@ export function localWorkflow(): LocalWorkflow {
   return {
     handlers,
     calls,
-    run(jobId, input) {
+    run(name, input) {
       const execution = machine.run(input as never, {
         overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: noRetryWait },
-        context: { Execution: { Id: executionArn(jobId), Name: jobId } } as never,
+        context: { Execution: { Id: executionArn(name), Name: name } } as never,
       });
       return execution.result;
     },

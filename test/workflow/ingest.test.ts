@@ -104,6 +104,8 @@ describe('workflow documents', () => {
     expect(tasks.map((t) => t.name).sort()).toEqual([
       'FinalizeJob',
       'IngestChunk',
+      'IngestGroup',
+      'MarkGroupFailed',
       'MarkJobFailed',
       'PrepareJob',
     ]);

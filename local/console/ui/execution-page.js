@@ -12,7 +12,7 @@ import { renderGraph } from './graph-view';
 import { historyRows, stepName } from './history-rows';
 import { layoutGraph } from './layout';
 import { executionOutcome, iterationSummary, statusLabels } from './outcomes';
-import { homeHref, jobHref, stateMachineHref } from './routes';
+import { carriedJobs, homeHref, jobHref, stateMachineHref } from './routes';
 import { pollIntervalMs } from './list-page';
 
 /** @typedef {import('./main').Context} Context */
@@ -31,20 +31,49 @@ const arnName = (arn) => arn.split(':').pop() ?? arn;
  * @param {ExecutionDescription} execution
  */
 function summary(ctx, execution) {
-  const jobId = execution.name;
+  const carried = carriedJobs(execution);
+  /** @param {string} jobId */
+  const jobItem = (jobId) =>
+    h(
+      'li',
+      {},
+      ctx.cdnUrl
+        ? h('a', { href: jobHref(ctx.cdnUrl, jobId), class: 'job-id' }, jobId)
+        : h('code', { class: 'job-id' }, jobId),
+    );
+  const jobRows = carried.group
+    ? [
+        ['Group', h('code', {}, execution.name)],
+        [
+          'Jobs',
+          h(
+            'details',
+            { class: 'group-jobs', open: carried.jobIds.length <= 10 },
+            h('summary', {}, `${carried.jobIds.length} job${carried.jobIds.length === 1 ? '' : 's'}`),
+            h('ul', {}, ...carried.jobIds.map(jobItem)),
+          ),
+        ],
+      ]
+    : [
+        [
+          'Job',
+          h(
+            'span',
+            {},
+            h('code', { class: 'job-id' }, execution.name),
+            ctx.cdnUrl && ' ',
+            ctx.cdnUrl &&
+              h(
+                'a',
+                { href: jobHref(ctx.cdnUrl, execution.name), class: 'job-link' },
+                'Open the job in the web app',
+              ),
+          ),
+        ],
+      ];
   const rows = [
     ['Status', statusBadge(execution.status)],
-    [
-      'Job',
-      h(
-        'span',
-        {},
-        h('code', { class: 'job-id' }, jobId),
-        ctx.cdnUrl && ' ',
-        ctx.cdnUrl &&
-          h('a', { href: jobHref(ctx.cdnUrl, jobId), class: 'job-link' }, 'Open the job in the web app'),
-      ),
-    ],
+    ...jobRows,
     ['Execution ARN', h('code', {}, execution.executionArn)],
     [
       'State machine',

@@ -38,3 +38,29 @@ export const executionHref = (arn: string) => `#/executions/${encodeURIComponent
 /** The web app's page of the job an execution runs (the execution name is the job id). */
 export const jobHref = (cdnUrl: string, jobId: string) =>
   `${cdnUrl.replace(/\/$/, '')}/#/jobs/${encodeURIComponent(jobId)}`;
+
+/**
+ * The jobs an execution carries: a group execution (name `g-…`, input {group, jobs: [{jobId, tenant}]}) lists
+ * them in its input; any other execution runs the one job its name is.
+ */
+export function carriedJobs(execution: { name: string; input?: string }): {
+  group: boolean;
+  jobIds: string[];
+} {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(execution.input ?? '');
+  } catch {
+    parsed = undefined;
+  }
+  const input =
+    typeof parsed === 'object' && parsed !== null ? (parsed as { group?: unknown; jobs?: unknown }) : {};
+  if (input.group === undefined && !execution.name.startsWith('g-'))
+    return { group: false, jobIds: [execution.name] };
+  const jobIds = Array.isArray(input.jobs)
+    ? input.jobs
+        .map((job) => (job as { jobId?: unknown } | null)?.jobId)
+        .filter((jobId): jobId is string => typeof jobId === 'string')
+    : [];
+  return { group: true, jobIds };
+}
