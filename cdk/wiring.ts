@@ -163,7 +163,7 @@ const functionSpecs = {
     entry: 'functions/submit-events/handler.ts',
     description: 'POST /events: accept CloudEvents (any content mode), store the submission, queue the job',
     timeoutSeconds: 29,
-    memoryMb: 1024,
+    memoryMb: 512,
     env: {
       TABLE_NAME: ref('tableName'),
       BUCKET_NAME: ref('bucketName'),
@@ -177,7 +177,7 @@ const functionSpecs = {
     entry: 'functions/create-upload/handler.ts',
     description: 'POST /uploads: create a PENDING_UPLOAD job and a CloudFront signed PUT URL',
     timeoutSeconds: 10,
-    memoryMb: 512,
+    memoryMb: 256,
     env: {
       TABLE_NAME: ref('tableName'),
       QUEUE_URL: ref('queueUrl'),
@@ -201,7 +201,7 @@ const functionSpecs = {
     entry: 'functions/query-events/handler.ts',
     description: "GET /events, /events/{id}: the caller's stored CloudEvents",
     timeoutSeconds: 10,
-    memoryMb: 512,
+    memoryMb: 256,
     env: { TABLE_NAME: ref('tableName'), ...typeKeys },
     access: { table: 'read' },
   },
@@ -235,7 +235,7 @@ const functionSpecs = {
     entry: 'functions/prepare-job/handler.ts',
     description: 'Workflow: mark the job RUNNING, read the submission and split it into chunks in S3',
     timeoutSeconds: 900,
-    memoryMb: 2048,
+    memoryMb: 1024,
     env: {
       TABLE_NAME: ref('tableName'),
       BUCKET_NAME: ref('bucketName'),

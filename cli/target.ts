@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from './errors';
 
 /** `.sluice/endpoints.json` as written by the local cloud; a deployed stack's outputs map onto the same names. */

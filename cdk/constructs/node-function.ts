@@ -6,6 +6,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
+import { esbuildSettings } from '../bundling';
 import { logRetention, repoRoot } from './defaults';
 import { wildcard } from './nag';
 
@@ -19,24 +20,42 @@ export interface NodeFunctionProps {
 }
 
 /**
- * esbuild bundling from node_modules (no Docker). The AWS SDK is bundled too rather than taken from the
- * runtime: the functions then run the exact SDK versions the tests ran against, and packages the runtime does
- * not ship (cloudfront-signer, lib-dynamodb's peers, Powertools) are bundled anyway. The banner gives ESM
- * bundles a `require` for the CommonJS dependencies esbuild inlines (aws-xray-sdk-core).
+ * esbuild bundling from node_modules (no Docker), with the settings the local runtime uses too (cdk/bundling.ts).
+ * The AWS SDK service clients and lib-dynamodb are taken from the nodejs22.x runtime rather than bundled: they were
+ * about half of every bundle. The price: in AWS the functions run the runtime's SDK version (Lambda updates it
+ * with the runtime), not the exact version in package-lock.json that the tests ran against; see README
+ * "Bundles". Everything else (Powertools, cloudfront-signer, ajv, re2js, zod, …) is bundled at its locked version.
  */
 export const bundling = {
   format: OutputFormat.ESM,
   target: 'node22',
-  mainFields: ['module', 'main'],
-  minify: true,
-  sourceMap: true,
-  externalModules: [],
-  banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+  mainFields: esbuildSettings.mainFields,
+  minify: esbuildSettings.minify,
+  sourceMap: esbuildSettings.sourcemap,
+  externalModules: esbuildSettings.external,
+  banner: esbuildSettings.banner,
+  esbuildArgs: Object.fromEntries(
+    Object.entries(esbuildSettings.alias).map(([name, stub]) => [`--alias:${name}`, stub]),
+  ),
+};
+
+/** Lambda's own log lines: START/END/REPORT (INFO) are dropped, platform warnings and errors kept. */
+export const systemLogLevel = lambda.SystemLogLevel.WARN;
+
+const applicationLogLevels: Record<string, lambda.ApplicationLogLevel> = {
+  TRACE: lambda.ApplicationLogLevel.TRACE,
+  DEBUG: lambda.ApplicationLogLevel.DEBUG,
+  INFO: lambda.ApplicationLogLevel.INFO,
+  WARN: lambda.ApplicationLogLevel.WARN,
+  ERROR: lambda.ApplicationLogLevel.ERROR,
+  CRITICAL: lambda.ApplicationLogLevel.FATAL,
+  FATAL: lambda.ApplicationLogLevel.FATAL,
 };
 
 /**
  * A Node.js Lambda function the way Sluice runs them: nodejs22.x on arm64, X-Ray active tracing, and its
- * own log group and role. The role may write to that log group only (instead of the managed
+ * own log group and role. Logs are JSON (Lambda advanced logging controls): Lambda drops application lines below the
+ * function's POWERTOOLS_LOG_LEVEL (cdk/wiring.ts commonEnvironment) and its own lines below WARN. The role may write to that log group only (instead of the managed
  * AWSLambdaBasicExecutionRole, which allows every log group in the account).
  */
 export function nodeFunction(scope: Construct, id: string, props: NodeFunctionProps): NodejsFunction {
@@ -58,6 +77,11 @@ export function nodeFunction(scope: Construct, id: string, props: NodeFunctionPr
     tracing: lambda.Tracing.ACTIVE,
     environment: props.environment,
     logGroup,
+    loggingFormat: lambda.LoggingFormat.JSON,
+    applicationLogLevelV2:
+      applicationLogLevels[props.environment?.POWERTOOLS_LOG_LEVEL ?? 'INFO'] ??
+      lambda.ApplicationLogLevel.INFO,
+    systemLogLevelV2: systemLogLevel,
     role,
     bundling,
   });

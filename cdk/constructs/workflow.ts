@@ -23,6 +23,14 @@ export const readDefinition = (): string =>
   readFileSync(path.join(repoRoot, workflow.definitionFile), 'utf8');
 
 /**
+ * What the state machine logs: ERROR, with execution data. At ALL every state's entry and exit is a log event
+ * carrying its input and output (a few per job, each up to 256 KB), billed as CloudWatch Logs ingestion; at
+ * ERROR only failures are logged (ExecutionFailed/TimedOut/Aborted, TaskFailed, …), with their input and cause.
+ * The execution history (console graph, GetExecutionHistory) is kept by Step Functions whatever the log level.
+ */
+export const stateMachineLogging = { level: 'ERROR', includeExecutionData: true } as const;
+
+/**
  * The ingest state machine, built from the ASL file with only its `${Placeholder}`s substituted by
  * CloudFormation (so the console shows the file), and the rule that reports executions that ended abnormally.
  */
@@ -47,11 +55,18 @@ export class Workflow extends Construct {
       tracingEnabled: true,
       logs: {
         destination: new logs.LogGroup(this, 'Logs', { retention: logRetention }),
-        level: sfn.LogLevel.ALL,
-        includeExecutionData: true,
+        level: sfn.LogLevel[stateMachineLogging.level],
+        includeExecutionData: stateMachineLogging.includeExecutionData,
       },
     });
     for (const [, fn] of taskFunctions) fn.grantInvoke(this.stateMachine);
+    NagSuppressions.addResourceSuppressions(this.stateMachine, [
+      {
+        id: 'AwsSolutions-SF1',
+        reason:
+          'Logging ERROR, not ALL, is a cost decision (README "Logs"): at ALL every state transition of every execution is a log event with its input and output. Failures are still logged with their data, and each execution\'s full history stays in Step Functions (console, GetExecutionHistory).',
+      },
+    ]);
     NagSuppressions.addResourceSuppressions(
       this.stateMachine.role,
       [

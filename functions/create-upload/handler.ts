@@ -1,5 +1,5 @@
 /** POST /uploads: a PENDING_UPLOAD job, a CloudFront signed PUT URL for its file, and its deadline message. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { getSignedUrl } from '@aws-sdk/cloudfront-signer';

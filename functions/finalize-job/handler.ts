@@ -1,5 +1,5 @@
 /** Workflow task FinalizeJob: add up the chunk results, write the rejection report, mark the job SUCCEEDED. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { intVar, readEnv } from '../../shared/config';
 import { jobStore } from '../../shared/aws/stores/jobs';
 import { getJson, putJson } from '../../shared/aws/stores/objects';

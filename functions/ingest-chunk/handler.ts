@@ -1,7 +1,6 @@
 /** Workflow task IngestChunk: validate one chunk's events, store the new ones, write the chunk's result. */
-import { z } from 'zod';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { intVar, readEnv } from '../../shared/config';
+import { intVar, readEnv, textVar } from '../../shared/config';
 import { metrics } from '../../shared/aws/observability';
 import { eventStore } from '../../shared/aws/stores/events';
 import { getText, putJson } from '../../shared/aws/stores/objects';
@@ -28,8 +27,8 @@ export interface IngestChunkOutput {
 
 const config = () =>
   readEnv({
-    TABLE_NAME: z.string().min(1),
-    BUCKET_NAME: z.string().min(1),
+    TABLE_NAME: textVar,
+    BUCKET_NAME: textVar,
     MAX_EVENT_BYTES: intVar,
     WRITE_CONCURRENCY: intVar,
   });

@@ -1,6 +1,5 @@
 /** PUT/GET /schemas/{type}, GET /schemas: the caller's JSON Schemas for the `data` of each event type. */
-import { z } from 'zod';
-import { readEnv } from '../../shared/config';
+import { readEnv, textVar } from '../../shared/config';
 import { schemaStore } from '../../shared/aws/stores/schemas';
 import { ApiError } from '../../shared/http/errors';
 import { parseLimit, tenantOf } from '../../shared/http/request';
@@ -8,7 +7,7 @@ import { json } from '../../shared/http/responses';
 import { compileSchema } from '../../shared/schemas/validator';
 import { apiHandler, jsonBody, pathParam, type ApiEvent } from '../../shared/api/router';
 
-const env = readEnv({ TABLE_NAME: z.string().min(1) });
+const env = readEnv({ TABLE_NAME: textVar });
 const schemas = schemaStore(env.TABLE_NAME);
 
 /** The largest PUT /schemas body (the schema is stored as its JSON, far under DynamoDB's 400 KB items). */

@@ -1,5 +1,5 @@
 /** Workflow task MarkJobFailed: record the caught error and cause on the job (status FAILED). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { readEnv } from '../../shared/config';
 import { logger } from '../../shared/aws/observability';
 import { jobStore } from '../../shared/aws/stores/jobs';

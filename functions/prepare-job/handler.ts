@@ -1,5 +1,5 @@
 /** Workflow task PrepareJob: mark the job RUNNING, read its submission and write it to S3 as chunks. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { intVar, readEnv } from '../../shared/config';
 import { jobStore } from '../../shared/aws/stores/jobs';
 import { putText } from '../../shared/aws/stores/objects';

@@ -1,5 +1,5 @@
 /** GET /events?type=&since=&until=&limit=&cursor= and GET /events/{id}?source=: the caller's stored events. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { readEnv } from '../../shared/config';
 import { apiHandler, pathParam, type ApiEvent } from '../../shared/api/router';
 import { eventStore } from '../../shared/aws/stores/events';

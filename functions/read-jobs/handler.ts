@@ -1,5 +1,5 @@
 /** GET /jobs, /jobs/{jobId}, /jobs/{jobId}/errors: the caller's jobs (another tenant's job is not found). */
-import { z } from 'zod';
+import * as z from 'zod';
 import pLimit from 'p-limit';
 import { readEnv } from '../../shared/config';
 import { getJson } from '../../shared/aws/stores/objects';

@@ -3,7 +3,7 @@
  * if it is still open, so no job is left RUNNING when its execution ended without MarkJobFailed.
  */
 import type { EventBridgeEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { readEnv } from '../../shared/config';
 import { instrumented } from '../../shared/aws/handler';
 import { logger } from '../../shared/aws/observability';

@@ -3,7 +3,7 @@
  * a no-op), and upload deadlines. Reports partial batch failures; on a message's last allowed receive it fails
  * the job (DeliveryFailed) before SQS moves the message to the DLQ, so no accepted job is left open.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';

@@ -1,5 +1,5 @@
 /** POST /events: store the submission in S3, open a QUEUED job, queue it for the starter. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { readEnv, intVar } from '../../shared/config';

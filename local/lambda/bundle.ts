@@ -1,16 +1,31 @@
 /**
- * Bundles function handlers the way the stack's NodejsFunction does (cdk/constructs/node-function.ts: esbuild,
- * ESM, platform node, minified, source maps, the createRequire banner; target node20 here, the local Node),
- * one `.mjs` per function, plus the worker bootstrap. One esbuild run builds everything; when it fails (a
+ * Bundles function handlers the way the stack's NodejsFunction does (the settings of cdk/bundling.ts: esbuild,
+ * ESM, platform node, minified, source maps, the createRequire banner, the same external packages; target node20
+ * here, the local Node), one `.mjs` per function, plus the worker bootstrap. The packages Lambda's runtime
+ * provides (the AWS SDK clients) are external here too, loaded from the repository's node_modules: a
+ * `node_modules` link next to the bundles makes them resolvable wherever the data directory is (ES modules
+ * resolve bare imports by walking up from the importing file). One esbuild run builds everything; when it fails (a
  * handler that does not compile yet), each entry is rebuilt alone so only the broken ones are reported broken.
  * A build is reused while none of its inputs (sources and node_modules files, by size and mtime) changed; the
  * last build is also kept in node_modules/.cache, so a new data directory (each test's) starts without one.
  */
-import { cpSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { esbuildSettings } from '../../cdk/bundling';
 
 export interface BundleResult {
   /** name → bundle file, for every entry that built. */
@@ -25,17 +40,36 @@ const bootstrapName = '_bootstrap';
 
 const options: BuildOptions = {
   bundle: true,
-  platform: 'node',
-  format: 'esm',
+  platform: esbuildSettings.platform,
+  format: esbuildSettings.format,
   target: 'node20',
-  minify: true,
-  sourcemap: true,
+  minify: esbuildSettings.minify,
+  sourcemap: esbuildSettings.sourcemap,
   outExtension: { '.js': '.mjs' },
-  mainFields: ['module', 'main'],
-  // CommonJS dependencies inside an ESM bundle still call require().
-  banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+  mainFields: esbuildSettings.mainFields,
+  external: esbuildSettings.external,
+  alias: esbuildSettings.alias,
+  banner: { js: esbuildSettings.banner },
   logLevel: 'silent',
 };
+
+/** Makes `outdir/node_modules` the repository's node_modules, so the bundles' external imports resolve. */
+function linkNodeModules(outdir: string, rootDir: string): void {
+  const link = join(outdir, 'node_modules');
+  const target = join(rootDir, 'node_modules');
+  mkdirSync(outdir, { recursive: true });
+  try {
+    if (lstatSync(link).isSymbolicLink()) return;
+    rmSync(link, { recursive: true, force: true });
+  } catch {
+    // no link yet
+  }
+  try {
+    symlinkSync(target, link, 'junction');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error; // a concurrent bundler made it
+  }
+}
 
 async function buildEntries(
   entries: Record<string, string>,
@@ -80,7 +114,8 @@ function upToDate(manifestFile: string, key: string, rootDir: string, outputs: s
 function publish(outdir: string, cacheDir: string): void {
   const staging = `${cacheDir}.${process.pid}-${Date.now()}`;
   try {
-    cpSync(outdir, staging, { recursive: true });
+    // not the node_modules link: the cache already sits inside node_modules
+    cpSync(outdir, staging, { recursive: true, filter: (source) => source !== join(outdir, 'node_modules') });
     rmSync(cacheDir, { recursive: true, force: true });
     renameSync(staging, cacheDir);
   } catch {
@@ -130,6 +165,7 @@ export async function bundleFunctions(
       await buildEachAlone(present, outdir, rootDir, failures);
     }
   }
+  linkNodeModules(outdir, rootDir);
   const bundles = Object.fromEntries(
     Object.keys(present)
       .filter((name) => !(name in failures))

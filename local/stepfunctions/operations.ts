@@ -1,5 +1,5 @@
 /** The Step Functions API operations: request validation as AWS does it, and AWS-shaped responses. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { invalidNameReason, parseExecutionArn, parseStateMachineArn } from './arns';
 import { SfnError } from './errors';
 import type { Execution } from './execution';

@@ -2,7 +2,7 @@
  * The ingest queue's messages (docs/design.md): API submissions and upload deadlines (sent by the API
  * functions) and S3 ObjectCreated notifications for `uploads/` (sent by S3). Read by start-execution.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export interface JobRef {
   tenant: string;

@@ -1,7 +1,7 @@
 /**
  * POST /uploads, the pure part: the request, the object key the client may PUT, and the deadline timing.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ApiError } from '../http/errors';
 
 export const MAX_FILENAME_LENGTH = 200;

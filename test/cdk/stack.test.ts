@@ -258,6 +258,19 @@ describe('functions', () => {
     }
   });
 
+  it('logs JSON: application lines at the wiring log level, platform lines at WARN (no START/END/REPORT)', () => {
+    for (const name of functionNames) {
+      const { props } = pipelineFunctions(template).get(name)!;
+      const level = (props.Environment!.Variables as Record<string, string>).POWERTOOLS_LOG_LEVEL;
+      expect(level).toBe('INFO');
+      expect(props.LoggingConfig).toMatchObject({
+        LogFormat: 'JSON',
+        ApplicationLogLevel: level,
+        SystemLogLevel: 'WARN',
+      });
+    }
+  });
+
   it('gives each exactly the environment functionEnvironment declares, bound to this stack', () => {
     const bound: Record<RefName, unknown> = {
       tableName: ref(ids.table),
@@ -613,13 +626,13 @@ describe('workflow', () => {
     }
   });
 
-  it('is a STANDARD machine logging everything (with execution data) and traced', () => {
+  it('is a STANDARD machine logging errors only (with their execution data) and traced', () => {
     const logGroupArn = getAtt(Match.stringLikeRegexp('^WorkflowLogs'), 'Arn');
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'STANDARD',
       TracingConfiguration: { Enabled: true },
       LoggingConfiguration: {
-        Level: 'ALL',
+        Level: 'ERROR',
         IncludeExecutionData: true,
         Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: logGroupArn } }],
       },

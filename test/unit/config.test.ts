@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { intVar, readEnv } from '../../shared/config';
+import * as z from 'zod';
+import { intVar, readEnv, textVar } from '../../shared/config';
 
 const shape = { TABLE_NAME: z.string().min(1), MAX_REQUEST_BYTES: intVar, QUEUE_URL: z.url() };
 
@@ -33,5 +33,11 @@ describe('readEnv', () => {
 
   it.each(['0', '1.5', 'ten', ''])('intVar rejects %j', (raw) => {
     expect(intVar.safeParse(raw).success).toBe(false);
+  });
+
+  it('textVar takes a non-empty string only', () => {
+    expect(textVar.safeParse('sluice').success).toBe(true);
+    expect(textVar.safeParse('').success).toBe(false);
+    expect(readEnv({ TABLE_NAME: textVar }, { TABLE_NAME: 't' })).toEqual({ TABLE_NAME: 't' });
   });
 });
