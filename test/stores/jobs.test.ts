@@ -100,12 +100,10 @@ describe('jobStore', () => {
     for (const pk of partitions) {
       const items = (byPartition[pk] ?? []).map((id) => jobItem(id, pk));
       // Limit 5 + 1 reached only where a partition holds that many: none here; a LastEvaluatedKey anyway.
-      ddb
-        .on(QueryCommand, { ExpressionAttributeValues: { ':pk': pk, ':prefix': 'JOB#' } })
-        .resolvesOnce({
-          Items: items.slice(0, 6),
-          LastEvaluatedKey: items.length ? { pk, sk: 'x' } : undefined,
-        });
+      ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': pk, ':prefix': 'JOB#' } }).resolvesOnce({
+        Items: items.slice(0, 6),
+        LastEvaluatedKey: items.length ? { pk, sk: 'x' } : undefined,
+      });
     }
     const first = await jobs.list('alice', { limit: 5 });
     expect(first.items.map((j) => j.jobId)).toEqual([ids[11], ids[10], ids[9], ids[8], ids[7]]);
