@@ -8,22 +8,29 @@ import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk
 import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { localCredentials, event } from '../local/client';
 import { eventItem, firstWriteWins } from '../shared/aws/stores/events';
+import { resolveSettings } from '../cdk/wiring';
+import { settingsFromEnvironment } from '../local/cloud';
 import type { CloudEvent } from '../shared/cloudevents/types';
 import { inFlight, rate, row, startBenchCloud } from './common';
 
 const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
+/** The type shards the local cloud indexes with (SLUICE_TYPESHARDS), so the floor writes the same keys. */
+const { typeShards } = resolveSettings(settingsFromEnvironment());
 
 /** Exactly the item the pipeline stores for the i-th event of a benchmark file (same events, same store code). */
 function benchItem(tenant: string, i: number) {
   const e = benchEvent(i);
-  return eventItem({
-    tenant,
-    event: e as unknown as CloudEvent,
-    serialized: JSON.stringify(e),
-    jobId: 'bench',
-    idx: i,
-    ingestedAt: new Date().toISOString(),
-  });
+  return eventItem(
+    {
+      tenant,
+      event: e as unknown as CloudEvent,
+      serialized: JSON.stringify(e),
+      jobId: 'bench',
+      idx: i,
+      ingestedAt: new Date().toISOString(),
+    },
+    typeShards,
+  );
 }
 
 const benchEvent = (i: number) => event({ data: { i } });

@@ -31,6 +31,16 @@ export interface Settings {
   reportPageSize: number;
   /** Conditional PutItem calls in flight per chunk. */
   writeConcurrency: number;
+  /**
+   * Partitions a tenant's job items are spread over (`TENANT#<tenant>#<k>`). Fixed for the table's life: a
+   * job is found again by its hash mod this count (README "Shards").
+   */
+  jobShards: number;
+  /**
+   * Partitions of the type index per tenant and type (`TYPE#<tenant>#<type>#<k>`). May grow, never shrink:
+   * GET /events reads shards 0..n-1, which include every smaller count's (README "Shards").
+   */
+  typeShards: number;
 }
 
 export const defaultSettings: Settings = {
@@ -45,7 +55,12 @@ export const defaultSettings: Settings = {
   minChunkBytes: 256 * 1024,
   reportPageSize: 1_000,
   writeConcurrency: 32,
+  jobShards: 8,
+  typeShards: 16,
 };
+
+/** Most shards per key: a GET /jobs or GET /events page makes one Query per shard (and one of the legacy key). */
+export const MAX_SHARDS = 64;
 
 /** The environment variable each setting is handed to functions as. */
 export const settingEnvNames: Record<keyof Settings, string> = {
@@ -60,6 +75,8 @@ export const settingEnvNames: Record<keyof Settings, string> = {
   minChunkBytes: 'MIN_CHUNK_BYTES',
   reportPageSize: 'REPORT_PAGE_SIZE',
   writeConcurrency: 'WRITE_CONCURRENCY',
+  jobShards: 'JOB_SHARDS',
+  typeShards: 'TYPE_SHARDS',
 };
 
 /**
@@ -80,6 +97,9 @@ export function resolveSettings(overrides: Partial<Record<keyof Settings, string
     given.add(name);
   }
   if (!given.has('maxUncompressedBytes')) settings.maxUncompressedBytes = 4 * settings.maxUploadBytes;
+  for (const name of ['jobShards', 'typeShards'] as const) {
+    if (settings[name] > MAX_SHARDS) throw new Error(`setting ${name} must be at most ${MAX_SHARDS}`);
+  }
   return settings;
 }
 
@@ -118,6 +138,10 @@ export interface FunctionSpec {
   access: Access;
 }
 
+/** Every function that builds a job key or an event's type-index key gets the shard count it hashes with. */
+const jobKeys = Object.fromEntries([setting('jobShards')]);
+const typeKeys = Object.fromEntries([setting('typeShards')]);
+
 const functionSpecs = {
   health: {
     entry: 'functions/health/handler.ts',
@@ -145,6 +169,7 @@ const functionSpecs = {
       BUCKET_NAME: ref('bucketName'),
       QUEUE_URL: ref('queueUrl'),
       ...Object.fromEntries([setting('maxRequestBytes'), setting('maxEventsPerRequest')]),
+      ...jobKeys,
     },
     access: { table: 'readWrite', bucket: 'write', queue: 'send' },
   },
@@ -160,6 +185,7 @@ const functionSpecs = {
       SIGNING_KEY_SECRET_ARN: ref('signingKeySecretArn'),
       SIGNING_KEY_PAIR_ID: ref('signingKeyPairId'),
       ...Object.fromEntries([setting('uploadUrlTtlSeconds'), setting('uploadGraceSeconds')]),
+      ...jobKeys,
     },
     access: { table: 'readWrite', queue: 'send', signingKey: 'read' },
   },
@@ -168,7 +194,7 @@ const functionSpecs = {
     description: "GET /jobs, /jobs/{jobId}, /jobs/{jobId}/errors: the caller's jobs and their results",
     timeoutSeconds: 10,
     memoryMb: 512,
-    env: { TABLE_NAME: ref('tableName'), BUCKET_NAME: ref('bucketName') },
+    env: { TABLE_NAME: ref('tableName'), BUCKET_NAME: ref('bucketName'), ...jobKeys },
     access: { table: 'read', bucket: 'read' },
   },
   'query-events': {
@@ -176,7 +202,7 @@ const functionSpecs = {
     description: "GET /events, /events/{id}: the caller's stored CloudEvents",
     timeoutSeconds: 10,
     memoryMb: 256,
-    env: { TABLE_NAME: ref('tableName') },
+    env: { TABLE_NAME: ref('tableName'), ...typeKeys },
     access: { table: 'read' },
   },
   'manage-schemas': {
@@ -201,6 +227,7 @@ const functionSpecs = {
       // A due upload deadline looks for the file (HeadObject) before failing its job.
       BUCKET_NAME: ref('bucketName'),
       ...Object.fromEntries([setting('uploadGraceSeconds')]),
+      ...jobKeys,
     },
     access: { table: 'readWrite', stateMachine: 'start', queue: 'send', bucket: 'read' },
   },
@@ -219,6 +246,7 @@ const functionSpecs = {
         setting('maxChunksPerJob'),
         setting('minChunkBytes'),
       ]),
+      ...jobKeys,
     },
     access: { table: 'readWrite', bucket: 'readWrite' },
   },
@@ -231,6 +259,7 @@ const functionSpecs = {
       TABLE_NAME: ref('tableName'),
       BUCKET_NAME: ref('bucketName'),
       ...Object.fromEntries([setting('maxEventBytes'), setting('writeConcurrency')]),
+      ...typeKeys,
     },
     access: { table: 'readWrite', bucket: 'readWrite' },
   },
@@ -243,6 +272,7 @@ const functionSpecs = {
       TABLE_NAME: ref('tableName'),
       BUCKET_NAME: ref('bucketName'),
       ...Object.fromEntries([setting('reportPageSize')]),
+      ...jobKeys,
     },
     access: { table: 'readWrite', bucket: 'readWrite' },
   },
@@ -263,6 +293,8 @@ const functionSpecs = {
         setting('writeConcurrency'),
         setting('reportPageSize'),
       ]),
+      ...jobKeys,
+      ...typeKeys,
     },
     access: { table: 'readWrite', bucket: 'readWrite' },
   },
@@ -271,7 +303,7 @@ const functionSpecs = {
     description: 'Workflow: record why the job (or every still-queued job of a group) failed',
     timeoutSeconds: 30,
     memoryMb: 256,
-    env: { TABLE_NAME: ref('tableName') },
+    env: { TABLE_NAME: ref('tableName'), ...jobKeys },
     access: { table: 'readWrite' },
   },
   'record-execution-end': {
@@ -281,7 +313,7 @@ const functionSpecs = {
     timeoutSeconds: 30,
     memoryMb: 256,
     // The bucket: a group execution's jobs from its group object when the event carries no input.
-    env: { TABLE_NAME: ref('tableName'), BUCKET_NAME: ref('bucketName') },
+    env: { TABLE_NAME: ref('tableName'), BUCKET_NAME: ref('bucketName'), ...jobKeys },
     access: { table: 'readWrite', bucket: 'read' },
   },
 } satisfies Record<string, FunctionSpec>;

@@ -181,8 +181,9 @@ function isAbsoluteUri(value: string): boolean {
 /**
  * Character budgets of the key parts built from an event (docs/design.md, DynamoDB). keyPart's output is ASCII,
  * so characters are bytes. With a sort time of at most 27 characters (`+010000-01-01T00:00:00.000Z`):
- * pk `EVENT#<tenant>#<identity>` ≤ 6 + 384 + 1 + 995 = 1,386 bytes; gsi1pk `TYPE#<tenant>#<type>` ≤ 5 + 384 +
- * 1 + 1,600 = 1,990 bytes (both < 2,048); gsi1sk `<time>#<identity>` ≤ 27 + 1 + 995 = 1,023 bytes (< 1,024).
+ * pk `EVENT#<tenant>#<identity>` ≤ 6 + 384 + 1 + 995 = 1,386 bytes; gsi1pk `TYPE#<tenant>#<type>#<shard>` ≤
+ * 5 + 384 + 1 + 1,600 + 3 = 1,993 bytes (shards < 64; both < 2,048); gsi1sk `<time>#<identity>` ≤ 27 + 1 + 995
+ * = 1,023 bytes (< 1,024).
  */
 export const KEY_BUDGETS = {
   tenant: 384,

@@ -1,7 +1,18 @@
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { settingsFromContext } from '../../cdk/stack';
-import { defaultSettings } from '../../cdk/wiring';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import {
+  defaultSettings,
+  functionEnvironment,
+  functionNames,
+  functions,
+  MAX_SHARDS,
+  resolveSettings,
+  type FunctionName,
+  type RefName,
+} from '../../cdk/wiring';
 
 const nodeWith = (context: Record<string, unknown>) => new App({ context }).node;
 
@@ -21,5 +32,49 @@ describe('settingsFromContext', () => {
     expect(() => settingsFromContext(nodeWith({ 'sluice:maxChunksPerJob': 'many' }))).toThrow(
       /maxChunksPerJob/,
     );
+  });
+});
+
+/** The repo's files a module reaches through relative imports (what its bundle holds of this repo). */
+function reachable(entry: string): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const [, spec] of readFileSync(file, 'utf8').matchAll(/from '(\.{1,2}\/[^']+)'/g)) {
+      const target = resolve(dirname(file), spec!);
+      const candidates = [`${target}.ts`, join(target, 'index.ts'), target];
+      const found = candidates.find((candidate) => existsSync(candidate) && candidate.endsWith('.ts'));
+      if (found) visit(found);
+    }
+  };
+  visit(resolve(entry));
+  return [...seen];
+}
+
+describe('shard counts', () => {
+  it('reach every function that builds job keys or type-index keys, as its deployed environment', () => {
+    const builds = (pattern: RegExp) => (name: FunctionName) =>
+      reachable(functions[name].entry).some(
+        (file) => !file.includes('/shared/aws/stores/') && pattern.test(readFileSync(file, 'utf8')),
+      );
+    const jobKeys = functionNames.filter(builds(/\bjobStore\(/));
+    const typeKeys = functionNames.filter(builds(/\b(?:eventStore|eventItem)\(/));
+    expect(jobKeys).toContain('read-jobs');
+    expect(typeKeys).toContain('query-events');
+    for (const name of functionNames) {
+      const env = functionEnvironment(name, {} as Record<RefName, string>, defaultSettings);
+      expect([name, env.JOB_SHARDS]).toEqual([name, jobKeys.includes(name) ? '8' : undefined]);
+      expect([name, env.TYPE_SHARDS]).toEqual([name, typeKeys.includes(name) ? '16' : undefined]);
+    }
+  });
+
+  it('are at most MAX_SHARDS', () => {
+    expect(resolveSettings({ jobShards: 64, typeShards: '64' })).toMatchObject({
+      jobShards: 64,
+      typeShards: 64,
+    });
+    expect(() => resolveSettings({ typeShards: 65 })).toThrow(/typeShards/);
+    expect(MAX_SHARDS).toBe(64);
   });
 });

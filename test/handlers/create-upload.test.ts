@@ -6,6 +6,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { handler } from '../../functions/create-upload/handler';
 import { apiEvent, lambdaContext, parsed } from './api-event';
+import { jobKey } from '../../shared/aws/stores/jobs';
 
 vi.hoisted(() => {
   Object.assign(process.env, {
@@ -86,8 +87,7 @@ describe('POST /uploads', () => {
     expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toMatchObject({
       ConditionExpression: 'attribute_not_exists(pk)',
       Item: {
-        pk: 'TENANT#alice',
-        sk: `JOB#${jobId}`,
+        ...jobKey('alice', jobId, 8),
         jobId,
         tenant: 'alice',
         source: 'upload',

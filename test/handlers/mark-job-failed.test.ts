@@ -4,6 +4,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { handler } from '../../functions/mark-job-failed/handler';
 import { lambdaContext } from './api-event';
+import { jobKey } from '../../shared/aws/stores/jobs';
 
 vi.hoisted(() => {
   Object.assign(process.env, {
@@ -41,7 +42,7 @@ describe('mark-job-failed', () => {
     ddb.on(UpdateCommand).resolves({ Attributes: { jobId: JOB, status: 'FAILED' } });
     expect(await markFailed()).toEqual({ jobId: JOB, status: 'FAILED' });
     const update = ddb.commandCalls(UpdateCommand)[0]!.args[0].input;
-    expect(update.Key).toEqual({ pk: 'TENANT#alice', sk: `JOB#${JOB}` });
+    expect(update.Key).toEqual(jobKey('alice', JOB, 8));
     expect(Object.values(update.ExpressionAttributeValues!)).toEqual(
       expect.arrayContaining([
         'FAILED',

@@ -6,6 +6,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { handler, type PrepareJobInput } from '../../functions/prepare-job/handler';
 import { lambdaContext } from './api-event';
+import { jobKey } from '../../shared/aws/stores/jobs';
 import { memoryS3, type MemoryBucket } from './memory-s3';
 
 vi.hoisted(() => {
@@ -83,7 +84,7 @@ describe('prepare-job', () => {
     const out = await prepare('api', `submissions/alice/${JOB}.json`);
 
     const update = ddb.commandCalls(UpdateCommand)[0]!.args[0].input;
-    expect(update.Key).toEqual({ pk: 'TENANT#alice', sk: `JOB#${JOB}` });
+    expect(update.Key).toEqual(jobKey('alice', JOB, 8));
     expect(Object.values(update.ExpressionAttributeValues!)).toEqual(
       expect.arrayContaining(['RUNNING', ARN, { bucket: 'bucket', key: `submissions/alice/${JOB}.json` }]),
     );

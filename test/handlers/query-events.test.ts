@@ -39,12 +39,16 @@ describe('GET /events', () => {
       return {
         pk: `EVENT#alice#urn%3Ashop#${e.id}`,
         sk: 'EVENT',
-        gsi1pk: 'TYPE#alice#com.example.order',
+        gsi1pk: 'TYPE#alice#com.example.order#5',
         gsi1sk: `${day}T00:00:00.000Z#urn%3Ashop#${e.id}`,
         event: JSON.stringify(e),
       };
     });
-    ddb.on(QueryCommand).resolves({ Items: items });
+    // All three in one type shard (the others and the legacy partition empty).
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    ddb
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'TYPE#alice#com.example.order#5' } })
+      .resolves({ Items: items });
     const result = await list({ type: 'com.example.order', limit: '2' });
 
     expect(result.status).toBe(200);
@@ -53,9 +57,14 @@ describe('GET /events', () => {
       stored('e2', '2026-01-02T00:00:00Z'),
     ]);
     expect(result.body.nextCursor).toEqual(expect.any(String));
-    const query = ddb.commandCalls(QueryCommand)[0]!.args[0].input;
-    expect(query).toMatchObject({ IndexName: 'gsi1', ScanIndexForward: false, Limit: 3 });
-    expect(query.ExpressionAttributeValues![':pk']).toBe('TYPE#alice#com.example.order');
+    const queries = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    for (const query of queries) {
+      expect(query).toMatchObject({ IndexName: 'gsi1', ScanIndexForward: false, Limit: 3 });
+    }
+    expect(queries.map((query) => query.ExpressionAttributeValues![':pk'])).toEqual([
+      ...Array.from({ length: 16 }, (_, k) => `TYPE#alice#com.example.order#${k}`),
+      'TYPE#alice#com.example.order',
+    ]);
   });
 
   it('defaults the page size to 20 and normalizes since/until to UTC', async () => {

@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { handler } from '../../functions/read-jobs/handler';
+import { jobKey } from '../../shared/aws/stores/jobs';
 import { encodeCursor } from '../../shared/http/request';
 import type { JobRecord } from '../../shared/jobs/model';
 import { apiEvent, lambdaContext, parsed, type ApiEventOptions } from './api-event';
@@ -22,7 +23,9 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const s3 = mockClient(S3Client);
 
 const jobId = '01JABCDEFGHJKMNPQRSTVWXYZ0';
-const key = { pk: 'TENANT#alice', sk: `JOB#${jobId}` };
+const key = jobKey('alice', jobId, 8);
+/** What a GET /jobs cursor holds: the page's last job, pinned to the tenant. */
+const cursorKey = { pk: 'TENANT#alice', sk: `JOB#${jobId}` };
 const rejection = { index: 1, id: 'e-1', reason: 'specversion must be "1.0"' };
 const job: JobRecord = {
   jobId,
@@ -74,10 +77,11 @@ describe('GET /jobs/{jobId}', () => {
     const foreign = await get('GET /jobs/{jobId}', { tenant: 'bob', pathParameters: { jobId } });
     expect(foreign.status).toBe(404);
     expect(foreign.body.error.code).toBe('NotFound');
-    expect(ddb.commandCalls(GetCommand)[0]!.args[0].input.Key).toEqual({
-      pk: 'TENANT#bob',
-      sk: `JOB#${jobId}`,
-    });
+    // Its shard, then the partition of jobs written before sharding.
+    expect(ddb.commandCalls(GetCommand).map((call) => call.args[0].input.Key)).toEqual([
+      jobKey('bob', jobId, 8),
+      { pk: 'TENANT#bob', sk: `JOB#${jobId}` },
+    ]);
     expect((await get('GET /jobs/{jobId}', { pathParameters: { jobId: 'nope' } })).status).toBe(404);
   });
 
@@ -91,27 +95,31 @@ describe('GET /jobs/{jobId}', () => {
 
 describe('GET /jobs', () => {
   it('lists newest first, 20 by default, with a cursor for the next page', async () => {
-    const lastKey = { pk: 'TENANT#alice', sk: `JOB#${jobId}` };
-    ddb.on(QueryCommand).resolves({ Items: [{ ...key, ...job }], LastEvaluatedKey: lastKey });
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    ddb
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': key.pk } })
+      .resolves({ Items: [{ ...key, ...job }], LastEvaluatedKey: key });
     const result = await get('GET /jobs');
     expect(result.status).toBe(200);
     expect(result.body.items).toEqual([view]);
-    expect(result.body.nextCursor).toBe(encodeCursor(lastKey));
-    expect(ddb.commandCalls(QueryCommand)[0]!.args[0].input).toMatchObject({
-      Limit: 20,
-      ScanIndexForward: false,
-    });
+    expect(result.body.nextCursor).toBe(encodeCursor(cursorKey));
+    // Each of the 8 shards and the legacy partition, one more than the page.
+    const queries = ddb.commandCalls(QueryCommand).map((call) => call.args[0].input);
+    expect(queries).toHaveLength(9);
+    for (const query of queries) expect(query).toMatchObject({ Limit: 21, ScanIndexForward: false });
   });
 
   it('passes the limit and cursor on and ends with a null cursor', async () => {
     ddb.on(QueryCommand).resolves({ Items: [] });
-    const cursor = encodeCursor(key);
+    const cursor = encodeCursor(cursorKey);
     const result = await get('GET /jobs', { queryStringParameters: { limit: '5', cursor } });
     expect(result.body).toEqual({ items: [], nextCursor: null });
-    expect(ddb.commandCalls(QueryCommand)[0]!.args[0].input).toMatchObject({
-      Limit: 5,
-      ExclusiveStartKey: key,
-    });
+    const queries = ddb.commandCalls(QueryCommand).map((call) => call.args[0].input);
+    expect(queries.map((query) => query.ExclusiveStartKey)).toEqual([
+      ...Array.from({ length: 8 }, (_, k) => ({ pk: `TENANT#alice#${k}`, sk: cursorKey.sk })),
+      cursorKey,
+    ]);
+    for (const query of queries) expect(query.Limit).toBe(6);
   });
 
   it.each([['0'], ['101'], ['ten']])('refuses limit=%s with 400 InvalidRequest', async (limit) => {

@@ -6,6 +6,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { memoryS3, type MemoryBucket } from './memory-s3';
 import { handler, type ExecutionStatusChange } from '../../functions/record-execution-end/handler';
 import { lambdaContext } from './api-event';
+import { jobKey } from '../../shared/aws/stores/jobs';
 
 vi.hoisted(() => {
   Object.assign(process.env, {
@@ -57,7 +58,7 @@ describe('record-execution-end', () => {
     ddb.on(UpdateCommand).resolves({ Attributes: { jobId: JOB, status: 'FAILED' } });
     expect(await handler(statusChange('TIMED_OUT'), lambdaContext)).toEqual({ jobId: JOB, recorded: true });
     const update = ddb.commandCalls(UpdateCommand)[0]!.args[0].input;
-    expect(update.Key).toEqual({ pk: 'TENANT#alice', sk: `JOB#${JOB}` });
+    expect(update.Key).toEqual(jobKey('alice', JOB, 8));
     expect(Object.values(update.ExpressionAttributeValues!)).toEqual(
       expect.arrayContaining(['FAILED', { error: 'ExecutionTimedOut', cause: 'execution timed out' }]),
     );

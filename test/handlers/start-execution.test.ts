@@ -8,6 +8,7 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import { HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
 import { handler } from '../../functions/start-execution/handler';
 import { lambdaContext } from './api-event';
+import { jobKey } from '../../shared/aws/stores/jobs';
 
 vi.hoisted(() => {
   Object.assign(process.env, {
@@ -158,7 +159,7 @@ describe('start-execution', () => {
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-poison' }] });
     expect(starts()).toEqual([]);
     const [update] = updates();
-    expect(update!.Key).toEqual({ pk: 'TENANT#alice', sk: 'JOB#JOB-P' });
+    expect(update!.Key).toEqual(jobKey('alice', 'JOB-P', 8));
     expect(written(update!)).toMatchObject({
       status: 'FAILED',
       failure: { error: 'DeliveryFailed', cause: expect.stringMatching(/bucket.*key/) },
@@ -207,8 +208,7 @@ describe('start-execution', () => {
 
     const uploadKey = 'uploads/alice/JOB-D/events.ndjson';
     const waitingJob = {
-      pk: 'TENANT#alice',
-      sk: 'JOB#JOB-D',
+      ...jobKey('alice', 'JOB-D', 8),
       jobId: 'JOB-D',
       tenant: 'alice',
       source: 'upload',
@@ -233,7 +233,7 @@ describe('start-execution', () => {
       expect(heads()).toEqual([{ Bucket: 'sluice-bucket', Key: uploadKey }]);
       expect(starts()).toEqual([]);
       const [update] = updates();
-      expect(update!.Key).toEqual({ pk: 'TENANT#alice', sk: 'JOB#JOB-D' });
+      expect(update!.Key).toEqual(jobKey('alice', 'JOB-D', 8));
       expect(update!.ConditionExpression).toBe('attribute_exists(pk) AND #status IN (:from0)');
       expect(update!.ExpressionAttributeValues![':from0']).toBe('PENDING_UPLOAD');
       expect(written(update!)).toMatchObject({
@@ -286,9 +286,11 @@ describe('start-execution', () => {
 
     it('leaves a job whose file arrived meanwhile alone (the condition fails)', async () => {
       at('2026-03-01T12:20:00.000Z');
+      // DynamoDB returns the item whose condition failed (ReturnValuesOnConditionCheckFailure).
+      const Item = { pk: { S: jobKey('alice', 'JOB-D', 8).pk } };
       ddb
         .on(UpdateCommand)
-        .rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
+        .rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {}, Item }));
       expect(await run(record(deadline, 'm-d'))).toEqual({ batchItemFailures: [] });
       expect(updates()).toHaveLength(1);
     });

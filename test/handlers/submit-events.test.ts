@@ -5,6 +5,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { handler } from '../../functions/submit-events/handler';
 import { apiEvent, lambdaContext, parsed } from './api-event';
+import { jobKey } from '../../shared/aws/stores/jobs';
 
 vi.hoisted(() => {
   Object.assign(process.env, {
@@ -61,8 +62,7 @@ describe('POST /events', () => {
       TableName: 'sluice',
       ConditionExpression: 'attribute_not_exists(pk)',
       Item: {
-        pk: 'TENANT#alice',
-        sk: `JOB#${jobId}`,
+        ...jobKey('alice', jobId, 8),
         jobId,
         tenant: 'alice',
         source: 'api',
@@ -133,7 +133,7 @@ describe('POST /events', () => {
     expect(result.body.error.code).toBe('InternalError');
     const { jobId } = ddb.commandCalls(PutCommand)[0]!.args[0].input.Item as { jobId: string };
     const update = ddb.commandCalls(UpdateCommand)[0]!.args[0].input;
-    expect(update.Key).toEqual({ pk: 'TENANT#alice', sk: `JOB#${jobId}` });
+    expect(update.Key).toEqual(jobKey('alice', jobId, 8));
     expect(update.ExpressionAttributeValues).toMatchObject({ ':to': 'FAILED' });
     expect(Object.values(update.ExpressionAttributeValues!)).toContainEqual({
       error: 'EnqueueFailed',

@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { eventItem, eventStore } from '../../shared/aws/stores/events';
+import { MAX_SHARDS } from '../../shared/aws/stores/shards';
 import { schemaKey } from '../../shared/aws/stores/schemas';
 import { eventKey, sortTime } from '../../shared/cloudevents/envelope';
 import { MAX_ATTRIBUTE_BYTES } from '../../shared/cloudevents/limits';
@@ -54,14 +55,18 @@ describe('DynamoDB keys stay under AWS limits for every value the limits allow',
   });
 
   it.each(cases)('event item: $label', ({ tenant, event }) => {
-    const item = eventItem({
-      tenant,
-      event: event as CloudEvent,
-      serialized: JSON.stringify(event),
-      jobId: 'J',
-      idx: 0,
-      ingestedAt: '2026-01-01T00:00:00.000Z',
-    });
+    // The most type shards there may be: the longest shard suffix on gsi1pk.
+    const item = eventItem(
+      {
+        tenant,
+        event: event as CloudEvent,
+        serialized: JSON.stringify(event),
+        jobId: 'J',
+        idx: 0,
+        ingestedAt: '2026-01-01T00:00:00.000Z',
+      },
+      MAX_SHARDS,
+    );
     expect(bytes(item.pk)).toBeLessThan(MAX_PARTITION_KEY_BYTES);
     expect(bytes(item.sk)).toBeLessThan(MAX_SORT_KEY_BYTES);
     expect(bytes(item.gsi1pk)).toBeLessThan(MAX_PARTITION_KEY_BYTES);
@@ -111,9 +116,11 @@ describe('short values keep the keys stored before the limits', () => {
       idx: 0,
       ingestedAt: '2026-01-01T00:00:00.000Z',
     });
-    expect({ pk: item.pk, gsi1pk: item.gsi1pk, gsi1sk: item.gsi1sk }).toEqual(
-      old(tenants.uuid, e, '2026-01-02T03:04:05.000Z'),
-    );
+    const before = old(tenants.uuid, e, '2026-01-02T03:04:05.000Z');
+    expect({ pk: item.pk, gsi1sk: item.gsi1sk }).toEqual({ pk: before.pk, gsi1sk: before.gsi1sk });
+    // The type index is sharded: the old partition key and `#<shard>` (GET /events still reads the old one).
+    expect(item.gsi1pk).toMatch(/^TYPE#[^#]+#[^#]+#(?:[0-9]|1[0-5])$/);
+    expect(item.gsi1pk.slice(0, item.gsi1pk.lastIndexOf('#'))).toBe(before.gsi1pk);
     expect(schemaKey(tenants.uuid, e.type)).toEqual({ pk: `TENANT#${tenants.uuid}`, sk: `SCHEMA#${e.type}` });
   });
 

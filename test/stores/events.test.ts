@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { createHash } from 'node:crypto';
 import { eventStore } from '../../shared/aws/stores/events';
 import { encodeCursor } from '../../shared/http/request';
 import type { CloudEvent } from '../../shared/cloudevents/types';
@@ -9,7 +10,23 @@ import type { CloudEvent } from '../../shared/cloudevents/types';
 const ddb = mockClient(DynamoDBDocumentClient);
 const sent = <C extends Parameters<typeof ddb.commandCalls>[0]>(command: C) =>
   ddb.commandCalls(command).map((call) => call.args[0].input);
-const events = eventStore('sluice', DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })));
+const SHARDS = 16;
+const events = eventStore(
+  'sluice',
+  DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
+  SHARDS,
+);
+/** The type-index shard as docs/design.md defines it: SHA-256 of JSON [source, id], first 4 bytes, mod the count. */
+const shardFor = (source: string, id: string) =>
+  createHash('sha256')
+    .update(JSON.stringify([source, id]), 'utf8')
+    .digest()
+    .readUInt32BE(0) % SHARDS;
+const LEGACY = 'TYPE#alice#com.example.order%20placed';
+const partitions = (legacy: string) => [
+  ...Array.from({ length: SHARDS }, (_, k) => `${legacy}#${k}`),
+  legacy,
+];
 
 const cloudEvent: CloudEvent = {
   specversion: '1.0',
@@ -30,12 +47,12 @@ const put = (event = cloudEvent) =>
     ingestedAt: '2026-02-01T00:00:00.000Z',
   });
 
-const item = (time: string, id: string) => {
+const item = (time: string, id: string, gsi1pk = `${LEGACY}#${shardFor(cloudEvent.source, id)}`) => {
   const e = { ...cloudEvent, id, time };
   return {
     pk: `EVENT#alice#urn%3Ashop%23eu#${id}`,
     sk: 'EVENT',
-    gsi1pk: 'TYPE#alice#com.example.order%20placed',
+    gsi1pk,
     gsi1sk: `${time}#urn%3Ashop%23eu#${id}`,
     event: JSON.stringify(e),
   };
@@ -53,7 +70,7 @@ describe('eventStore.putIfAbsent', () => {
         Item: {
           pk: 'EVENT#alice#urn%3Ashop%23eu#id%231%2F2',
           sk: 'EVENT',
-          gsi1pk: 'TYPE#alice#com.example.order%20placed',
+          gsi1pk: `TYPE#alice#com.example.order%20placed#${shardFor('urn:shop#eu', 'id#1/2')}`,
           gsi1sk: '2026-01-02T01:04:05.000Z#urn%3Ashop%23eu#id%231%2F2',
           tenant: 'alice',
           source: 'urn:shop#eu',
@@ -111,45 +128,94 @@ describe('eventStore.get', () => {
 });
 
 describe('eventStore.queryByType', () => {
-  it('queries the type index newest first, asking one more item than the page to know if another follows', async () => {
-    const items = [
-      item('2026-01-03T00:00:00.000Z', 'c'),
-      item('2026-01-02T00:00:00.000Z', 'b'),
-      item('2026-01-01T00:00:00.000Z', 'a'),
-    ];
+  /** Each partition's Query answers its own items, newest first, LastEvaluatedKey when the Limit is reached. */
+  const serve = (items: ReturnType<typeof item>[]) => {
     ddb
       .on(QueryCommand)
-      .resolves({ Items: items, LastEvaluatedKey: { pk: 'x', sk: 'y', gsi1pk: 'z', gsi1sk: 'w' } });
-    const page = await events.queryByType('alice', 'com.example.order placed', { limit: 2 });
-    expect(sent(QueryCommand)[0]).toEqual({
-      TableName: 'sluice',
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': 'TYPE#alice#com.example.order%20placed' },
-      ScanIndexForward: false,
-      Limit: 3,
-      ExclusiveStartKey: undefined,
+      .callsFake(
+        (input: {
+          ExpressionAttributeValues: { ':pk': string };
+          Limit: number;
+          ExclusiveStartKey?: { gsi1sk: string };
+        }) => {
+          const after = input.ExclusiveStartKey?.gsi1sk;
+          const mine = items
+            .filter((i) => i.gsi1pk === input.ExpressionAttributeValues[':pk'])
+            .filter((i) => after === undefined || i.gsi1sk < after)
+            .sort((a, b) => (a.gsi1sk < b.gsi1sk ? 1 : -1));
+          const Items = mine.slice(0, input.Limit);
+          return { Items, LastEvaluatedKey: mine.length >= input.Limit ? { pk: 'x' } : undefined };
+        },
+      );
+  };
+
+  it('queries every type shard and the legacy partition, one more item than the page, merged latest first', async () => {
+    const items = [
+      item('2026-01-05T00:00:00.000Z', 'e'),
+      item('2026-01-04T00:00:00.000Z', 'd', LEGACY),
+      item('2026-01-03T00:00:00.000Z', 'c'),
+      item('2026-01-02T00:00:00.000Z', 'b'),
+      item('2026-01-01T00:00:00.000Z', 'a', LEGACY),
+    ];
+    serve(items);
+    const page = await events.queryByType('alice', 'com.example.order placed', { limit: 3 });
+    const queries = sent(QueryCommand);
+    expect(queries.map((q) => q.ExpressionAttributeValues![':pk'])).toEqual(partitions(LEGACY));
+    for (const q of queries) {
+      expect(q).toMatchObject({
+        TableName: 'sluice',
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ScanIndexForward: false,
+        Limit: 4,
+        ExclusiveStartKey: undefined,
+      });
+    }
+    expect(page.items.map((e) => (e as CloudEvent).id)).toEqual(['e', 'd', 'c']);
+    // The page's last key, pinned to the legacy partition of the tenant and type.
+    const { event: _event, ...lastKey } = items[2]!;
+    expect(page.nextCursor).toBe(encodeCursor({ ...lastKey, gsi1pk: LEGACY }));
+
+    ddb.reset();
+    serve(items);
+    const second = await events.queryByType('alice', 'com.example.order placed', {
+      limit: 3,
+      cursor: page.nextCursor!,
     });
-    expect(page.items.map((e) => (e as CloudEvent).id)).toEqual(['c', 'b']);
-    const { event: _event, ...lastKey } = items[1]!;
-    expect(page.nextCursor).toBe(encodeCursor(lastKey));
+    expect(second).toEqual({
+      items: [JSON.parse(items[3]!.event), JSON.parse(items[4]!.event)],
+      nextCursor: null,
+    });
+    // Every shard resumes from the same position: just after the last event served.
+    expect(sent(QueryCommand).map((q) => q.ExclusiveStartKey)).toEqual(
+      partitions(LEGACY).map((gsi1pk) => ({ ...lastKey, gsi1pk })),
+    );
   });
 
-  it('has no cursor on the last page', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [item('2026-01-01T00:00:00.000Z', 'a')] });
+  it('has no cursor on the last page, even a full one', async () => {
+    serve([item('2026-01-02T00:00:00.000Z', 'b'), item('2026-01-01T00:00:00.000Z', 'a')]);
     expect(
       (await events.queryByType('alice', 'com.example.order placed', { limit: 2 })).nextCursor,
     ).toBeNull();
   });
 
-  it('continues from DynamoDB’s own key when a page stopped short (1 MB)', async () => {
-    const lastEvaluated = { pk: 'p', sk: 'EVENT', gsi1pk: 'TYPE#alice#t', gsi1sk: 's' };
+  it('stops at the last event read from a shard whose page stopped short (1 MB)', async () => {
+    const shortShard = `${LEGACY}#${shardFor(cloudEvent.source, 'c')}`;
+    const others = [
+      item('2026-01-05T00:00:00.000Z', 'x', LEGACY),
+      item('2026-01-01T00:00:00.000Z', 'a', LEGACY),
+    ];
+    ddb.on(QueryCommand).resolves({ Items: [] });
     ddb
-      .on(QueryCommand)
-      .resolves({ Items: [item('2026-01-01T00:00:00.000Z', 'a')], LastEvaluatedKey: lastEvaluated });
-    expect((await events.queryByType('alice', 't', { limit: 5 })).nextCursor).toBe(
-      encodeCursor(lastEvaluated),
-    );
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': LEGACY } })
+      .resolves({ Items: others })
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': shortShard } })
+      .resolves({ Items: [item('2026-01-03T00:00:00.000Z', 'c')], LastEvaluatedKey: { pk: 'p' } });
+    const page = await events.queryByType('alice', 'com.example.order placed', { limit: 5 });
+    // 'a' may be preceded by events of the short shard not read yet: it waits for the next page.
+    expect(page.items.map((e) => (e as CloudEvent).id)).toEqual(['x', 'c']);
+    const { event: _event, ...lastKey } = item('2026-01-03T00:00:00.000Z', 'c');
+    expect(page.nextCursor).toBe(encodeCursor({ ...lastKey, gsi1pk: LEGACY }));
   });
 
   it('bounds the index sort key by time, both ends inclusive', async () => {
@@ -159,7 +225,11 @@ describe('eventStore.queryByType', () => {
     await events.queryByType('alice', 't', { limit: 5, since, until });
     await events.queryByType('alice', 't', { limit: 5, since });
     await events.queryByType('alice', 't', { limit: 5, until });
-    expect(sent(QueryCommand).map((q) => [q.KeyConditionExpression, q.ExpressionAttributeValues])).toEqual([
+    const legacyQueries = sent(QueryCommand).filter(
+      (q) => q.ExpressionAttributeValues![':pk'] === 'TYPE#alice#t',
+    );
+    expect(sent(QueryCommand)).toHaveLength(3 * (SHARDS + 1));
+    expect(legacyQueries.map((q) => [q.KeyConditionExpression, q.ExpressionAttributeValues])).toEqual([
       [
         'gsi1pk = :pk AND gsi1sk BETWEEN :since AND :until',
         { ':pk': 'TYPE#alice#t', ':since': since, ':until': `${until}$` },
@@ -190,12 +260,21 @@ describe('eventStore.queryByType', () => {
       gsi1sk: '2026-01-01T00:00:00.000Z#urn%3Ax#a',
     };
     await events.queryByType('alice', 't', { limit: 5, cursor: encodeCursor(key) });
-    expect(sent(QueryCommand)[0]!.ExclusiveStartKey).toEqual(key);
-    const othersCursor = encodeCursor({ ...key, gsi1pk: 'TYPE#bob#t' });
-    await expect(events.queryByType('alice', 't', { limit: 5, cursor: othersCursor })).rejects.toMatchObject({
-      status: 400,
-      code: 'InvalidCursor',
-    });
+    expect(sent(QueryCommand).map((q) => q.ExclusiveStartKey)).toEqual(
+      partitions('TYPE#alice#t').map((gsi1pk) => ({ ...key, gsi1pk })),
+    );
+    ddb.resetHistory();
+    for (const change of [
+      { gsi1pk: 'TYPE#bob#t' },
+      { gsi1pk: 'TYPE#alice#t#3' }, // a shard's key: cursors name the legacy partition only
+      { gsi1pk: 'TYPE#alice#u' },
+      { pk: 'EVENT#bob#urn%3Ax#a' },
+    ]) {
+      await expect(
+        events.queryByType('alice', 't', { limit: 5, cursor: encodeCursor({ ...key, ...change }) }),
+      ).rejects.toMatchObject({ status: 400, code: 'InvalidCursor' });
+    }
+    expect(sent(QueryCommand)).toEqual([]);
     await expect(events.queryByType('alice', 't', { limit: 5, cursor: 'garbage!' })).rejects.toMatchObject({
       code: 'InvalidCursor',
     });
