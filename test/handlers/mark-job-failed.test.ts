@@ -33,7 +33,9 @@ const markFailed = () =>
     },
     lambdaContext,
   );
-const conditionFailed = () => new ConditionalCheckFailedException({ message: 'no', $metadata: {} });
+// As DynamoDB answers a failed condition asked for ReturnValuesOnConditionCheckFailure: the item as it is.
+const conditionFailed = (pk = 'TENANT#alice#0') =>
+  new ConditionalCheckFailedException({ message: 'no', $metadata: {}, Item: { pk: { S: pk } } });
 
 beforeEach(() => ddb.reset());
 
@@ -90,7 +92,8 @@ describe('mark-job-failed for a group (MarkGroupFailed)', () => {
 
   it('fails every listed job still QUEUED, with the execution and group on each, and no other status', async () => {
     ddb.on(UpdateCommand).callsFake((input) => {
-      if (String(input.Key.sk).endsWith(listed[1]!)) throw conditionFailed(); // already SUCCEEDED by IngestGroup
+      // already SUCCEEDED by IngestGroup
+      if (String(input.Key.sk).endsWith(listed[1]!)) throw conditionFailed(String(input.Key.pk));
       return { Attributes: { status: 'FAILED' } };
     });
     expect(await markGroup()).toEqual({ groupId: GROUP, jobs: 3, failed: 2 });

@@ -107,7 +107,9 @@ describe('record-execution-end for a group execution', () => {
   it("fails the group's jobs still QUEUED, named by the execution input", async () => {
     ddb.on(UpdateCommand).callsFake((input) => {
       if (String(input.Key.sk).endsWith(listed[0]!)) {
-        throw new ConditionalCheckFailedException({ message: 'no', $metadata: {} });
+        // As DynamoDB answers a failed condition asked for ReturnValuesOnConditionCheckFailure: the item as it is.
+        const Item = { pk: { S: String(input.Key.pk) } };
+        throw new ConditionalCheckFailedException({ message: 'no', $metadata: {}, Item });
       }
       return { Attributes: { status: 'FAILED' } };
     });
