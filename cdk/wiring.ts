@@ -93,7 +93,9 @@ export function resolveSettings(overrides: Partial<Record<keyof Settings, string
   }
   if (!given.has('maxUncompressedBytes')) settings.maxUncompressedBytes = 4 * settings.maxUploadBytes;
   if (settings.maxInlineBytes > MAX_INLINE_CEILING) {
-    throw new Error(`setting maxInlineBytes must be at most ${MAX_INLINE_CEILING} (SQS's 256 KiB message limit)`);
+    throw new Error(
+      `setting maxInlineBytes must be at most ${MAX_INLINE_CEILING} (SQS's 256 KiB message limit)`,
+    );
   }
   return settings;
 }

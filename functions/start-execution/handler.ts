@@ -192,7 +192,8 @@ async function processMessage(run: Run, record: SQSRecord, message: QueueMessage
           }
         }
     }
-    if (outcome === 'throttled') run.throttled.set(record.messageId, { record, jobs: current ? [current] : [] });
+    if (outcome === 'throttled')
+      run.throttled.set(record.messageId, { record, jobs: current ? [current] : [] });
   } catch (error) {
     await fail(run, record, current ? [current] : [], error);
   }
@@ -210,7 +211,8 @@ async function startGroup(run: Run, group: Group<Delivery>): Promise<void> {
     await putText(env.BUCKET_NAME, group.key, group.body, 'application/json');
     const outcome = await start(run, groupId, groupExecutionInput(group, env.BUCKET_NAME));
     if (outcome === 'throttled') {
-      for (const { record, job } of group.deliveries) run.throttled.set(record.messageId, { record, jobs: [job] });
+      for (const { record, job } of group.deliveries)
+        run.throttled.set(record.messageId, { record, jobs: [job] });
       return;
     }
     logger.info('group execution started', { groupId, jobs: group.jobs.length });
@@ -262,7 +264,9 @@ async function requeueThrottled(run: Run): Promise<void> {
         requeued += batch.length - Failed.length;
         for (const entry of Failed) {
           const record = batch[Number(entry.Id)]!;
-          const error = new Error(`could not re-queue after throttling: ${entry.Code} ${entry.Message ?? ''}`);
+          const error = new Error(
+            `could not re-queue after throttling: ${entry.Code} ${entry.Message ?? ''}`,
+          );
           await fail(run, record, jobsOf.get(record.messageId)!, error);
         }
       } catch (error) {
@@ -276,7 +280,11 @@ async function requeueThrottled(run: Run): Promise<void> {
 
 async function processBatch(event: SQSEvent, context: Context | undefined): Promise<SQSBatchResponse> {
   const remainingMs = context?.getRemainingTimeInMillis?.() ?? 30_000;
-  const run: Run = { deadlineMs: Date.now() + remainingMs - RESERVE_MS, failed: new Set(), throttled: new Map() };
+  const run: Run = {
+    deadlineMs: Date.now() + remainingMs - RESERVE_MS,
+    failed: new Set(),
+    throttled: new Map(),
+  };
   const inline: { job: InlineJob; delivery: Delivery }[] = [];
   const others: { record: SQSRecord; message: QueueMessage }[] = [];
   for (const record of event.Records) {

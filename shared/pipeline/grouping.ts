@@ -50,7 +50,7 @@ export interface Group<D> {
   body: string;
   /** The jobs, by jobId. */
   jobs: JobRef[];
-  /** Every delivery of those jobs (duplicates included), in arrival order. */
+  /** Every delivery of those jobs (duplicates included), by jobId. */
   deliveries: D[];
 }
 

@@ -43,7 +43,8 @@ export function fullJitterMs(retry: number, options: BackoffOptions, random: () 
   return Math.floor(random() * Math.min(options.capMs, options.baseMs * 2 ** retry));
 }
 
-export type Retried<T> = { ok: true; value: T; attempts: number } | { ok: false; error: unknown; attempts: number };
+export type Retried<T> =
+  { ok: true; value: T; attempts: number } | { ok: false; error: unknown; attempts: number };
 
 export interface RetryDeps {
   /** Epoch ms past which no further wait starts (the caller keeps time after it to re-queue). */
@@ -78,4 +79,5 @@ export async function retryThrottled<T>(call: () => Promise<T>, deps: RetryDeps)
 }
 
 /** The delay of a message re-queued after throttling: 30–90 s, spread so re-queued work does not return at once. */
-export const requeueDelaySeconds = (random: () => number = Math.random): number => 30 + Math.floor(random() * 61);
+export const requeueDelaySeconds = (random: () => number = Math.random): number =>
+  30 + Math.floor(random() * 61);
