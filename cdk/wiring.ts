@@ -10,6 +10,13 @@ export interface Settings {
   maxRequestBytes: number;
   /** Most events in one POST /events request. */
   maxEventsPerRequest: number;
+  /**
+   * Largest POST /events submission (its event candidates as a JSON array, UTF-8 bytes) that travels inline in
+   * the queue message, with no S3 object; the starter groups such jobs into shared executions. The default
+   * (60 KiB) keeps the whole message inside one 64 KiB SQS billing unit. At most 240 KiB (SQS's 256 KiB
+   * message limit, with room for the envelope).
+   */
+  maxInlineBytes: number;
   /** Largest single CloudEvent, serialized (bytes). */
   maxEventBytes: number;
   /** Largest upload file, as stored (bytes). */
@@ -46,6 +53,7 @@ export interface Settings {
 export const defaultSettings: Settings = {
   maxRequestBytes: 5 * 1024 * 1024,
   maxEventsPerRequest: 10_000,
+  maxInlineBytes: 60 * 1024,
   maxEventBytes: 256 * 1024,
   maxUploadBytes: 512 * 1024 * 1024,
   maxUncompressedBytes: 4 * 512 * 1024 * 1024,
@@ -66,6 +74,7 @@ export const MAX_SHARDS = 64;
 export const settingEnvNames: Record<keyof Settings, string> = {
   maxRequestBytes: 'MAX_REQUEST_BYTES',
   maxEventsPerRequest: 'MAX_EVENTS_PER_REQUEST',
+  maxInlineBytes: 'MAX_INLINE_BYTES',
   maxEventBytes: 'MAX_EVENT_BYTES',
   maxUploadBytes: 'MAX_UPLOAD_BYTES',
   maxUncompressedBytes: 'MAX_UNCOMPRESSED_BYTES',
@@ -78,6 +87,9 @@ export const settingEnvNames: Record<keyof Settings, string> = {
   jobShards: 'JOB_SHARDS',
   typeShards: 'TYPE_SHARDS',
 };
+
+/** SQS messages hold at most 256 KiB; an inline submission's envelope (kind, jobId, tenant) needs the rest. */
+const MAX_INLINE_CEILING = 240 * 1024;
 
 /**
  * Applies `overrides` (strings from CDK context or the environment) to the defaults, rejecting junk.
@@ -99,6 +111,11 @@ export function resolveSettings(overrides: Partial<Record<keyof Settings, string
   if (!given.has('maxUncompressedBytes')) settings.maxUncompressedBytes = 4 * settings.maxUploadBytes;
   for (const name of ['jobShards', 'typeShards'] as const) {
     if (settings[name] > MAX_SHARDS) throw new Error(`setting ${name} must be at most ${MAX_SHARDS}`);
+  }
+  if (settings.maxInlineBytes > MAX_INLINE_CEILING) {
+    throw new Error(
+      `setting maxInlineBytes must be at most ${MAX_INLINE_CEILING} (SQS's 256 KiB message limit)`,
+    );
   }
   return settings;
 }
@@ -161,14 +178,19 @@ const functionSpecs = {
   },
   'submit-events': {
     entry: 'functions/submit-events/handler.ts',
-    description: 'POST /events: accept CloudEvents (any content mode), store the submission, queue the job',
+    description:
+      'POST /events: accept CloudEvents (any content mode), queue the job (inline, or stored in S3 when large)',
     timeoutSeconds: 29,
     memoryMb: 512,
     env: {
       TABLE_NAME: ref('tableName'),
       BUCKET_NAME: ref('bucketName'),
       QUEUE_URL: ref('queueUrl'),
-      ...Object.fromEntries([setting('maxRequestBytes'), setting('maxEventsPerRequest')]),
+      ...Object.fromEntries([
+        setting('maxRequestBytes'),
+        setting('maxEventsPerRequest'),
+        setting('maxInlineBytes'),
+      ]),
       ...jobKeys,
     },
     access: { table: 'readWrite', bucket: 'write', queue: 'send' },
@@ -215,21 +237,24 @@ const functionSpecs = {
   },
   'start-execution': {
     entry: 'functions/start-execution/handler.ts',
-    description: 'SQS consumer: one Step Functions execution per job (name = jobId); upload deadlines',
-    timeoutSeconds: 30,
+    description:
+      'SQS consumer: inline submissions grouped into shared executions, one execution per large job; upload deadlines',
+    // Room to back off a throttled StartExecution inside the invocation (ingestQueue.visibilityTimeoutSeconds = 6 ×).
+    timeoutSeconds: 60,
     memoryMb: 512,
     env: {
       TABLE_NAME: ref('tableName'),
       STATE_MACHINE_ARN: ref('stateMachineArn'),
       MAX_RECEIVE_COUNT: ref('maxReceiveCount'),
-      // Upload deadlines further out than SQS's 15-minute delay are re-sent with the remaining delay.
+      // Upload deadlines further out than SQS's 15-minute delay are re-sent with the remaining delay, and
+      // messages still throttled at the end of the time budget are re-sent with a delay.
       QUEUE_URL: ref('queueUrl'),
-      // A due upload deadline looks for the file (HeadObject) before failing its job.
+      // Group objects go to work/groups/; a due upload deadline looks for the file (HeadObject).
       BUCKET_NAME: ref('bucketName'),
       ...Object.fromEntries([setting('uploadGraceSeconds')]),
       ...jobKeys,
     },
-    access: { table: 'readWrite', stateMachine: 'start', queue: 'send', bucket: 'read' },
+    access: { table: 'readWrite', stateMachine: 'start', queue: 'send', bucket: 'readWrite' },
   },
   'prepare-job': {
     entry: 'functions/prepare-job/handler.ts',
@@ -350,9 +375,14 @@ export const routes: RouteSpec[] = [
 export const ingestQueue = {
   consumer: 'start-execution' as FunctionName,
   /** Six times the consumer's timeout, as AWS recommends for Lambda event sources. */
-  visibilityTimeoutSeconds: 180,
+  visibilityTimeoutSeconds: 360,
   maxReceiveCount: 5,
-  batchSize: 10,
+  /**
+   * Up to 1,000 messages (and Lambda's 6 MB) per invocation, gathered for at most 1 s: 1,000 single-event
+   * submissions make one group, so one execution; the window adds at most 1 s of latency. (Lambda requires a
+   * window when the batch size is over 10.)
+   */
+  batchSize: 1_000,
   maxBatchingWindowSeconds: 1,
   retentionDays: 4,
   deadLetterRetentionDays: 14,

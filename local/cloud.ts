@@ -329,6 +329,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       batchSize: queueSettings.batchSize,
       maxBatchingWindowSeconds: queueSettings.maxBatchingWindowSeconds,
       visibilityTimeoutSeconds: queueSettings.visibilityTimeoutSeconds,
+      // One poller: its batches are as large as the load allows (AWS starts five, whose batches are smaller at
+      // low rates). The starter answers in a fraction of the 1 s window, so one keeps up locally.
+      pollers: 1,
       invoke: (event) => runtime.invoke(ingestQueue.consumer, event),
       log,
     });

@@ -1,39 +1,54 @@
 /**
- * The ingest queue's consumer: one Step Functions execution per job (name = jobId, so a duplicate delivery is
- * a no-op), and upload deadlines. Reports partial batch failures; on a message's last allowed receive it fails
- * the job (DeliveryFailed) before SQS moves the message to the DLQ, so no accepted job is left open.
+ * The ingest queue's consumer (docs/design.md, "Starter"). Inline submissions of a batch are grouped
+ * (shared/pipeline/grouping.ts): each group's events are PUT once to `work/groups/<groupId>.json`, then one
+ * execution starts per group, named by the groupId (a redelivered identical set is ExecutionAlreadyExists).
+ * Stored submissions, uploads and due upload deadlines start one execution per job (name = jobId).
+ *
+ * A throttled StartExecution is retried with backoff and full jitter inside the invocation; what is still
+ * throttled near the time budget is re-sent to the queue with a delay and acknowledged, so throttling alone never
+ * fails a job. Other errors are partial batch failures; on a message's last allowed receive they fail its job
+ * (DeliveryFailed) before SQS moves the message to the DLQ, so no accepted job is left open.
  */
 import * as z from 'zod';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import pLimit from 'p-limit';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { readEnv, intVar } from '../../shared/config';
 import { sfn, sqs } from '../../shared/aws/clients';
 import { instrumented } from '../../shared/aws/handler';
 import { logger, metrics } from '../../shared/aws/observability';
 import { jobStore } from '../../shared/aws/stores/jobs';
-import { head } from '../../shared/aws/stores/objects';
+import { head, putText } from '../../shared/aws/stores/objects';
 import { deadlineAction, uploadNotReceived } from '../../shared/api/upload-deadline';
 import { MAX_DELAY_SECONDS } from '../../shared/api/uploads';
 import {
+  isInline,
   jobRefOf,
   readQueueMessage,
   secondsUntilDue,
   type JobRef,
+  type QueueMessage,
   type UploadDeadlineMessage,
 } from '../../shared/api/queue-messages';
+import { groupExecutionInput, planGroups, type Group, type InlineJob } from '../../shared/pipeline/grouping';
+import { requeueDelaySeconds, retryThrottled } from '../../shared/pipeline/throttling';
 
 const env = readEnv({
   TABLE_NAME: z.string().min(1),
   BUCKET_NAME: z.string().min(1),
   STATE_MACHINE_ARN: z.string().min(1),
+  QUEUE_URL: z.string().min(1),
   MAX_RECEIVE_COUNT: intVar,
   UPLOAD_GRACE_SECONDS: intVar,
 });
 const jobs = jobStore(env.TABLE_NAME);
-const processor = new BatchProcessor(EventType.SQS);
+
+/** Time kept at the end of the invocation to re-queue throttled messages and answer. */
+const RESERVE_MS = 10_000;
+const GROUP_CONCURRENCY = 4;
+const MESSAGE_CONCURRENCY = 16;
 
 interface ExecutionInput extends JobRef {
   source: 'api' | 'upload';
@@ -41,46 +56,72 @@ interface ExecutionInput extends JobRef {
   key: string;
 }
 
-async function startExecution(input: ExecutionInput): Promise<void> {
-  const { jobId } = input;
-  try {
-    const { executionArn } = await sfn().send(
-      new StartExecutionCommand({
-        stateMachineArn: env.STATE_MACHINE_ARN,
-        name: jobId,
-        input: JSON.stringify(input),
-      }),
-    );
-    logger.info('execution started', { jobId, executionArn });
-    metrics.addMetric('ExecutionStarted', MetricUnit.Count, 1);
-  } catch (error) {
-    if ((error as Error).name !== 'ExecutionAlreadyExists') throw error;
-    logger.info('execution already started by an earlier delivery', { jobId });
-  }
+/** One invocation's bookkeeping: the records to report as failed and those to re-queue. */
+interface Run {
+  deadlineMs: number;
+  failed: Set<string>;
+  throttled: Map<string, { record: SQSRecord; jobs: JobRef[] }>;
 }
 
-async function uploadDeadline(message: UploadDeadlineMessage, body: string): Promise<void> {
+type Started = 'started' | 'throttled';
+
+/** StartExecution, backing off while throttled; ExecutionAlreadyExists is success. */
+async function start(run: Run, name: string, input: unknown): Promise<Started> {
+  const outcome = await retryThrottled(async () => {
+    try {
+      await sfn().send(
+        new StartExecutionCommand({
+          stateMachineArn: env.STATE_MACHINE_ARN,
+          name,
+          input: JSON.stringify(input),
+        }),
+      );
+      return 'started' as const;
+    } catch (error) {
+      if ((error as Error).name !== 'ExecutionAlreadyExists') throw error;
+      return 'existed' as const;
+    }
+  }, run);
+  if (outcome.attempts > 1) metrics.addMetric('StartThrottled', MetricUnit.Count, outcome.attempts - 1);
+  if (!outcome.ok) {
+    logger.warn('StartExecution still throttled at the end of the budget, re-queueing', {
+      name,
+      attempts: outcome.attempts,
+      error: outcome.error,
+    });
+    return 'throttled';
+  }
+  if (outcome.value === 'started') metrics.addMetric('ExecutionStarted', MetricUnit.Count, 1);
+  return 'started';
+}
+
+async function startJob(run: Run, input: ExecutionInput): Promise<Started> {
+  const started = await start(run, input.jobId, input);
+  if (started === 'started') logger.info('execution started', { jobId: input.jobId });
+  return started;
+}
+
+async function uploadDeadline(run: Run, message: UploadDeadlineMessage, body: string): Promise<Started> {
   const { tenant, jobId, expiresAt } = message;
   const remaining = secondsUntilDue(expiresAt, env.UPLOAD_GRACE_SECONDS, Date.now());
   if (remaining > 0) {
     // SQS delays at most 15 minutes: a longer deadline is waited out in several hops.
-    const { QUEUE_URL } = readEnv({ QUEUE_URL: z.string().min(1) });
     const DelaySeconds = Math.min(MAX_DELAY_SECONDS, remaining);
-    await sqs().send(new SendMessageCommand({ QueueUrl: QUEUE_URL, MessageBody: body, DelaySeconds }));
+    await sqs().send(new SendMessageCommand({ QueueUrl: env.QUEUE_URL, MessageBody: body, DelaySeconds }));
     logger.info('upload deadline not due yet, re-queued', { jobId, DelaySeconds });
-    return;
+    return 'started';
   }
   const next = deadlineAction(await jobs.get(tenant, jobId), expiresAt);
   if (next.action === 'none') {
     logger.info('upload deadline passed, job not waiting', { jobId, why: next.why });
-    return;
+    return 'started';
   }
   if (next.action === 'check' && (await head(env.BUCKET_NAME, next.key))) {
     // The file landed but its notification has not started the job (late, lost or still queued): start it
     // here. The execution name is the job id, so the notification's own start is then a no-op.
     logger.info('upload deadline found the file, starting the job', { jobId, key: next.key });
     metrics.addMetric('UploadFoundAtDeadline', MetricUnit.Count, 1);
-    return startExecution({ jobId, tenant, source: 'upload', bucket: env.BUCKET_NAME, key: next.key });
+    return startJob(run, { jobId, tenant, source: 'upload', bucket: env.BUCKET_NAME, key: next.key });
   }
   const failed = await jobs.transition(
     tenant,
@@ -94,6 +135,7 @@ async function uploadDeadline(message: UploadDeadlineMessage, body: string): Pro
     jobId,
   });
   if (failed) metrics.addMetric('UploadNotReceived', MetricUnit.Count, 1);
+  return 'started';
 }
 
 async function failDelivery(job: JobRef, error: unknown): Promise<void> {
@@ -111,39 +153,162 @@ async function failDelivery(job: JobRef, error: unknown): Promise<void> {
   }
 }
 
-async function processRecord(record: SQSRecord): Promise<void> {
-  let job = jobRefOf(record.body);
+/** A record that failed for real: reported (SQS redelivers it); on its last receive its jobs fail first. */
+async function fail(run: Run, record: SQSRecord, failedJobs: JobRef[], error: unknown): Promise<void> {
+  const lastReceive = Number(record.attributes.ApproximateReceiveCount) >= env.MAX_RECEIVE_COUNT;
+  logger.error('queue message failed', {
+    messageId: record.messageId,
+    jobIds: failedJobs.map((job) => job.jobId),
+    lastReceive,
+    error,
+  });
+  run.failed.add(record.messageId);
+  if (lastReceive) await Promise.all(failedJobs.map((job) => failDelivery(job, error)));
+}
+
+async function processMessage(run: Run, record: SQSRecord, message: QueueMessage): Promise<void> {
+  let current: JobRef | undefined = jobRefOf(record.body);
   try {
-    const message = readQueueMessage(record.body);
+    let outcome: Started = 'started';
     switch (message.kind) {
       case 's3-test':
         return;
       case 'submission': {
+        if (isInline(message)) return; // grouped, never here
         const { jobId, tenant, bucket, key } = message;
-        return await startExecution({ jobId, tenant, source: 'api', bucket, key });
+        outcome = await startJob(run, { jobId, tenant, source: 'api', bucket, key });
+        break;
       }
       case 'upload-deadline':
-        return await uploadDeadline(message, record.body);
+        outcome = await uploadDeadline(run, message, record.body);
+        break;
       case 'uploads':
         for (const ignored of message.ignored) logger.warn('ignored S3 notification record', { ignored });
         for (const { tenant, jobId, bucket, key } of message.uploads) {
-          job = { tenant, jobId };
-          await startExecution({ jobId, tenant, source: 'upload', bucket, key });
+          current = { tenant, jobId };
+          // One throttled upload re-queues the whole notification: the others are ExecutionAlreadyExists then.
+          if ((await startJob(run, { jobId, tenant, source: 'upload', bucket, key })) === 'throttled') {
+            outcome = 'throttled';
+          }
         }
     }
+    if (outcome === 'throttled')
+      run.throttled.set(record.messageId, { record, jobs: current ? [current] : [] });
   } catch (error) {
-    const lastReceive = Number(record.attributes.ApproximateReceiveCount) >= env.MAX_RECEIVE_COUNT;
-    logger.error('queue message failed', {
-      messageId: record.messageId,
-      jobId: job?.jobId,
-      lastReceive,
-      error,
-    });
-    if (lastReceive && job) await failDelivery(job, error);
-    throw error;
+    await fail(run, record, current ? [current] : [], error);
   }
 }
 
-export const handler = instrumented('start-execution', (event: SQSEvent, context) =>
-  processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false }),
-);
+interface Delivery {
+  record: SQSRecord;
+  job: JobRef;
+}
+
+async function startGroup(run: Run, group: Group<Delivery>): Promise<void> {
+  const { groupId } = group;
+  try {
+    // Overwriting an identical object (a redelivered group) is harmless.
+    await putText(env.BUCKET_NAME, group.key, group.body, 'application/json');
+    const outcome = await start(run, groupId, groupExecutionInput(group, env.BUCKET_NAME));
+    if (outcome === 'throttled') {
+      for (const { record, job } of group.deliveries)
+        run.throttled.set(record.messageId, { record, jobs: [job] });
+      return;
+    }
+    logger.info('group execution started', { groupId, jobs: group.jobs.length });
+    metrics.addMetric('GroupedJobs', MetricUnit.Count, group.jobs.length);
+  } catch (error) {
+    await Promise.all(group.deliveries.map(({ record, job }) => fail(run, record, [job], error)));
+  }
+}
+
+/** SendMessageBatch takes 10 entries and 256 KiB in all. */
+function requeueBatches(records: SQSRecord[]): SQSRecord[][] {
+  const batches: SQSRecord[][] = [];
+  let batch: SQSRecord[] = [];
+  let size = 0;
+  for (const record of records) {
+    const bytes = Buffer.byteLength(record.body);
+    if (batch.length === 10 || (batch.length > 0 && size + bytes > 256 * 1024)) {
+      batches.push(batch);
+      batch = [];
+      size = 0;
+    }
+    batch.push(record);
+    size += bytes;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+
+/** Re-sends the throttled records as new messages with a delay (their receive count starts again). */
+async function requeueThrottled(run: Run): Promise<void> {
+  const throttled = [...run.throttled.values()];
+  if (throttled.length === 0) return;
+  const jobsOf = new Map(throttled.map(({ record, jobs }) => [record.messageId, jobs]));
+  const batches = requeueBatches(throttled.map(({ record }) => record));
+  let requeued = 0;
+  await Promise.all(
+    batches.map(async (batch) => {
+      try {
+        const { Failed = [] } = await sqs().send(
+          new SendMessageBatchCommand({
+            QueueUrl: env.QUEUE_URL,
+            Entries: batch.map((record, n) => ({
+              Id: String(n),
+              MessageBody: record.body,
+              DelaySeconds: requeueDelaySeconds(),
+            })),
+          }),
+        );
+        requeued += batch.length - Failed.length;
+        for (const entry of Failed) {
+          const record = batch[Number(entry.Id)]!;
+          const error = new Error(
+            `could not re-queue after throttling: ${entry.Code} ${entry.Message ?? ''}`,
+          );
+          await fail(run, record, jobsOf.get(record.messageId)!, error);
+        }
+      } catch (error) {
+        await Promise.all(batch.map((record) => fail(run, record, jobsOf.get(record.messageId)!, error)));
+      }
+    }),
+  );
+  metrics.addMetric('ThrottledRequeued', MetricUnit.Count, requeued);
+  logger.warn('throttled messages re-queued with a delay', { messages: requeued, of: throttled.length });
+}
+
+async function processBatch(event: SQSEvent, context: Context | undefined): Promise<SQSBatchResponse> {
+  const remainingMs = context?.getRemainingTimeInMillis?.() ?? 30_000;
+  const run: Run = {
+    deadlineMs: Date.now() + remainingMs - RESERVE_MS,
+    failed: new Set(),
+    throttled: new Map(),
+  };
+  const inline: { job: InlineJob; delivery: Delivery }[] = [];
+  const others: { record: SQSRecord; message: QueueMessage }[] = [];
+  for (const record of event.Records) {
+    let message: QueueMessage;
+    try {
+      message = readQueueMessage(record.body);
+    } catch (error) {
+      const job = jobRefOf(record.body);
+      await fail(run, record, job ? [job] : [], error);
+      continue;
+    }
+    if (isInline(message)) {
+      const { jobId, tenant, events } = message;
+      inline.push({ job: { jobId, tenant, events }, delivery: { record, job: { jobId, tenant } } });
+    } else others.push({ record, message });
+  }
+  const groupLimit = pLimit(GROUP_CONCURRENCY);
+  const messageLimit = pLimit(MESSAGE_CONCURRENCY);
+  await Promise.all([
+    ...planGroups(inline).map((group) => groupLimit(() => startGroup(run, group))),
+    ...others.map(({ record, message }) => messageLimit(() => processMessage(run, record, message))),
+  ]);
+  await requeueThrottled(run);
+  return { batchItemFailures: [...run.failed].map((itemIdentifier) => ({ itemIdentifier })) };
+}
+
+export const handler = instrumented('start-execution', processBatch);

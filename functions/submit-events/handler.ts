@@ -1,4 +1,8 @@
-/** POST /events: store the submission in S3, open a QUEUED job, queue it for the starter. */
+/**
+ * POST /events: open a QUEUED job and queue it for the starter. A submission whose JSON array text is at most
+ * `maxInlineBytes` travels in the message itself (PutItem + SendMessage, no S3 call: the starter groups it with
+ * others); a larger one is stored in S3 first and the message points at it (one execution of its own).
+ */
 import * as z from 'zod';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -6,14 +10,14 @@ import { readEnv, intVar } from '../../shared/config';
 import { sqs } from '../../shared/aws/clients';
 import { metrics } from '../../shared/aws/observability';
 import { jobStore } from '../../shared/aws/stores/jobs';
-import { putJson } from '../../shared/aws/stores/objects';
+import { putText } from '../../shared/aws/stores/objects';
 import { parseHttpSubmission } from '../../shared/cloudevents/http';
 import { tenantOf } from '../../shared/http/request';
 import { json } from '../../shared/http/responses';
 import { newJobId } from '../../shared/jobs/model';
 import { apiHandler, type ApiEvent } from '../../shared/api/router';
 import { enqueueOrFailJob, newJobRecord } from '../../shared/api/job-intake';
-import type { SubmissionMessage } from '../../shared/api/queue-messages';
+import { inlineSubmissionBody, type SubmissionMessage } from '../../shared/api/queue-messages';
 
 const env = readEnv({
   TABLE_NAME: z.string().min(1),
@@ -21,6 +25,7 @@ const env = readEnv({
   QUEUE_URL: z.string().min(1),
   MAX_REQUEST_BYTES: intVar,
   MAX_EVENTS_PER_REQUEST: intVar,
+  MAX_INLINE_BYTES: intVar,
 });
 const jobs = jobStore(env.TABLE_NAME);
 
@@ -32,12 +37,21 @@ async function submitEvents(event: ApiEvent) {
   );
   const now = new Date();
   const jobId = newJobId(now.getTime());
-  const submission = { bucket: env.BUCKET_NAME, key: `submissions/${tenant}/${jobId}.json` };
-  await putJson(submission.bucket, submission.key, candidates);
-  await jobs.create(newJobRecord({ jobId, tenant, source: 'api', status: 'QUEUED', submission }, now));
-  const message: SubmissionMessage = { kind: 'submission', jobId, tenant, ...submission };
-  await enqueueOrFailJob(jobs, { tenant, jobId }, () =>
-    sqs().send(new SendMessageCommand({ QueueUrl: env.QUEUE_URL, MessageBody: JSON.stringify(message) })),
+  const job = { tenant, jobId };
+  const eventsText = JSON.stringify(candidates);
+  let messageBody: string;
+  if (Buffer.byteLength(eventsText) <= env.MAX_INLINE_BYTES) {
+    await jobs.create(newJobRecord({ jobId, tenant, source: 'api', status: 'QUEUED' }, now));
+    messageBody = inlineSubmissionBody(job, eventsText);
+  } else {
+    const submission = { bucket: env.BUCKET_NAME, key: `submissions/${tenant}/${jobId}.json` };
+    await putText(submission.bucket, submission.key, eventsText, 'application/json');
+    await jobs.create(newJobRecord({ jobId, tenant, source: 'api', status: 'QUEUED', submission }, now));
+    const message: SubmissionMessage = { kind: 'submission', jobId, tenant, ...submission };
+    messageBody = JSON.stringify(message);
+  }
+  await enqueueOrFailJob(jobs, job, () =>
+    sqs().send(new SendMessageCommand({ QueueUrl: env.QUEUE_URL, MessageBody: messageBody })),
   );
   metrics.addMetric('EventsSubmitted', MetricUnit.Count, candidates.length);
   return json(202, { jobId, status: 'QUEUED' }, { Location: `/jobs/${jobId}` });

@@ -1,9 +1,11 @@
 /**
- * The SQS event source mapping: a few pollers long-poll the queue, gather a batch (up to `batchSize`, for at
- * most the batching window), invoke the function with the Lambda SQS event and delete the messages it did not
- * report in `batchItemFailures`. A failed invocation (error, timeout) deletes nothing: the messages come back
- * after the visibility timeout and, after maxReceiveCount receives, the queue's redrive policy moves them to
- * the dead-letter queue.
+ * The SQS event source mapping: a few pollers long-poll the queue, gather a batch as Lambda does (receives of at
+ * most 10 messages, SQS's own limit, until the batch holds `batchSize` messages, the batching window has passed
+ * since the first one arrived, or the event would pass Lambda's 6 MB invocation payload; a message that would
+ * not fit opens the poller's next batch), invoke the function once with the Lambda SQS event and delete the
+ * messages it did not report in `batchItemFailures`. A failed invocation (error, timeout) deletes nothing: the
+ * messages come back after the visibility timeout and, after maxReceiveCount receives, the queue's redrive
+ * policy moves them to the dead-letter queue.
  */
 import {
   DeleteMessageBatchCommand,
@@ -13,6 +15,12 @@ import {
 } from '@aws-sdk/client-sqs';
 import { localCredentials } from '../services/credentials';
 import { messagesToDelete, sqsEvent } from './sqs-event';
+
+/** SQS returns at most 10 messages per ReceiveMessage. */
+const MAX_RECEIVE = 10;
+const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
+/** `{"Records":[]}` */
+const EVENT_ENVELOPE_BYTES = 14;
 
 export interface SqsPollerOptions {
   sqsEndpoint: string;
@@ -24,6 +32,8 @@ export interface SqsPollerOptions {
   visibilityTimeoutSeconds: number;
   /** Concurrent pollers (each runs one batch at a time). */
   pollers?: number;
+  /** Largest event handed to the function, in bytes of JSON (Lambda's synchronous payload limit: 6 MB). */
+  maxBatchBytes?: number;
   invoke(event: unknown): Promise<unknown>;
   log?: (line: string) => void;
 }
@@ -69,22 +79,52 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
     return Messages;
   }
 
-  async function collectBatch(): Promise<Message[]> {
+  const maxBatchBytes = options.maxBatchBytes ?? LAMBDA_PAYLOAD_BYTES;
+  /** A message's share of the event: its record's JSON and a comma. */
+  const recordBytes = (message: Message) =>
+    Buffer.byteLength(JSON.stringify(sqsEvent([message], options.queueArn, options.region).Records[0])) + 1;
+
+  /** One batch, and what was received but did not fit it (the start of this poller's next batch). */
+  async function collectBatch(carried: Message[]): Promise<{ batch: Message[]; carry: Message[] }> {
     const batch = new Map<string, Message>();
-    const add = (messages: Message[]) =>
-      messages.forEach((message) => batch.set(message.MessageId!, message));
-    add(await receive(options.batchSize, longPollSeconds));
+    const carry: Message[] = [];
+    let bytes = EVENT_ENVELOPE_BYTES;
+    const add = (messages: Message[]) => {
+      for (const message of messages) {
+        if (batch.has(message.MessageId!)) continue;
+        const size = recordBytes(message);
+        if (
+          carry.length > 0 ||
+          batch.size >= options.batchSize ||
+          (batch.size > 0 && bytes + size > maxBatchBytes)
+        ) {
+          carry.push(message);
+          continue;
+        }
+        batch.set(message.MessageId!, message);
+        bytes += size;
+      }
+    };
+    add(carried);
     if (batch.size === 0) {
-      if (longPollSeconds === 0) await sleep(200, signal);
-      return [];
+      add(await receive(Math.min(MAX_RECEIVE, options.batchSize), longPollSeconds));
+      if (batch.size === 0) {
+        if (longPollSeconds === 0) await sleep(200, signal);
+        return { batch: [], carry: [] };
+      }
     }
     const windowEnds = Date.now() + options.maxBatchingWindowSeconds * 1000;
-    while (batch.size < options.batchSize && Date.now() < windowEnds && !signal.aborted) {
-      const more = await receive(options.batchSize - batch.size, 0);
+    while (
+      batch.size < options.batchSize &&
+      carry.length === 0 &&
+      Date.now() < windowEnds &&
+      !signal.aborted
+    ) {
+      const more = await receive(Math.min(MAX_RECEIVE, options.batchSize - batch.size), 0);
       if (more.length === 0) await sleep(Math.min(100, windowEnds - Date.now()), signal);
       add(more);
     }
-    return [...batch.values()];
+    return { batch: [...batch.values()], carry };
   }
 
   async function deleteMessages(messages: Message[]): Promise<void> {
@@ -97,9 +137,12 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
   }
 
   async function poll(): Promise<void> {
+    let carry: Message[] = [];
     while (!signal.aborted) {
       try {
-        const batch = await collectBatch();
+        const collected = await collectBatch(carry);
+        carry = collected.carry;
+        const { batch } = collected;
         if (batch.length === 0) continue;
         let result: unknown;
         try {

@@ -1,6 +1,7 @@
 /**
- * The ingest queue's messages (docs/design.md): API submissions and upload deadlines (sent by the API
- * functions) and S3 ObjectCreated notifications for `uploads/` (sent by S3). Read by start-execution.
+ * The ingest queue's messages (docs/design.md): API submissions (inline, or stored in S3 when larger than
+ * `maxInlineBytes`) and upload deadlines (sent by the API functions) and S3 ObjectCreated notifications for
+ * `uploads/` (sent by S3). Read by start-execution.
  */
 import * as z from 'zod';
 
@@ -9,10 +10,17 @@ export interface JobRef {
   jobId: string;
 }
 
+/** An API submission stored in S3 (`submissions/<tenant>/<jobId>.json`): one execution of its own. */
 export interface SubmissionMessage extends JobRef {
   kind: 'submission';
   bucket: string;
   key: string;
+}
+
+/** An API submission small enough to travel in the message: the event candidates as parsed. Grouped. */
+export interface InlineSubmissionMessage extends JobRef {
+  kind: 'submission';
+  events: unknown[];
 }
 
 export interface UploadDeadlineMessage extends JobRef {
@@ -28,6 +36,7 @@ export interface UploadArrival extends JobRef {
 
 export type QueueMessage =
   | SubmissionMessage
+  | InlineSubmissionMessage
   | UploadDeadlineMessage
   | { kind: 's3-test' }
   | { kind: 'uploads'; uploads: UploadArrival[]; ignored: string[] };
@@ -39,6 +48,12 @@ const submission = z.object({
   tenant: text,
   bucket: text,
   key: text,
+});
+const inlineSubmission = z.strictObject({
+  kind: z.literal('submission'),
+  jobId: text,
+  tenant: text,
+  events: z.array(z.unknown()).min(1),
 });
 const uploadDeadline = z.object({
   kind: z.literal('upload-deadline'),
@@ -110,9 +125,25 @@ export function readQueueMessage(body: string): QueueMessage {
     }
     return { kind: 'uploads', uploads, ignored };
   }
-  if (value.kind === 'submission') return parseWith(submission, value, 'submission');
+  if (value.kind === 'submission') {
+    return 'events' in value
+      ? parseWith(inlineSubmission, value, 'inline submission')
+      : parseWith(submission, value, 'submission');
+  }
   if (value.kind === 'upload-deadline') return parseWith(uploadDeadline, value, 'upload-deadline');
   throw new InvalidMessage(`unknown message kind ${JSON.stringify(value.kind ?? null)}`);
+}
+
+export const isInline = (message: QueueMessage): message is InlineSubmissionMessage =>
+  message.kind === 'submission' && 'events' in message;
+
+/**
+ * The body of an inline submission message, built around the candidates' JSON array text (already measured
+ * against `maxInlineBytes`), so the events are not serialized twice.
+ */
+export function inlineSubmissionBody(job: JobRef, eventsText: string): string {
+  const head = JSON.stringify({ kind: 'submission', jobId: job.jobId, tenant: job.tenant });
+  return `${head.slice(0, -1)},"events":${eventsText}}`;
 }
 
 /** The job a message is about, read leniently, so even a malformed message can fail its job. */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   decodeS3Key,
+  inlineSubmissionBody,
+  isInline,
   jobRefOf,
   readQueueMessage,
   secondsUntilDue,
@@ -18,6 +20,31 @@ describe('queue messages', () => {
       expiresAt: '2026-01-01T00:15:00.000Z',
     };
     expect(readQueueMessage(JSON.stringify(deadline))).toEqual(deadline);
+  });
+
+  it('reads inline submissions, built around the events text, and refuses half-inline ones', () => {
+    const events = [{ id: 'e1', data: { deep: [[{}]] } }, 'not even an object'];
+    const body = inlineSubmissionBody({ jobId: 'J', tenant: 'T' }, JSON.stringify(events));
+    expect(JSON.parse(body)).toEqual({ kind: 'submission', jobId: 'J', tenant: 'T', events });
+    const message = readQueueMessage(body);
+    expect(message).toEqual({ kind: 'submission', jobId: 'J', tenant: 'T', events });
+    expect(isInline(message)).toBe(true);
+    expect(
+      isInline(
+        readQueueMessage(
+          JSON.stringify({ kind: 'submission', jobId: 'J', tenant: 'T', bucket: 'B', key: 'K' }),
+        ),
+      ),
+    ).toBe(false);
+    expect(() => readQueueMessage('{"kind":"submission","jobId":"J","tenant":"T","events":[]}')).toThrow(
+      /invalid inline submission message: events/,
+    );
+    expect(() => readQueueMessage('{"kind":"submission","jobId":"J","tenant":"T","events":{}}')).toThrow(
+      /events/,
+    );
+    expect(() =>
+      readQueueMessage('{"kind":"submission","jobId":"J","tenant":"T","events":[1],"bucket":"B","key":"K"}'),
+    ).toThrow(/bucket/);
   });
 
   it('says which fields a malformed message lacks', () => {

@@ -30,6 +30,7 @@ vi.hoisted(() => {
     QUEUE_URL: 'https://sqs.example/ingest',
     MAX_REQUEST_BYTES: '1000000',
     MAX_EVENTS_PER_REQUEST: '100',
+    MAX_INLINE_BYTES: '61440',
   });
 });
 
@@ -97,7 +98,15 @@ const withData = (id: string, dataJson: string) =>
 
 const post = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
   call('POST /events', { body, headers });
-const storedSubmission = () => s3.commandCalls(PutObjectCommand)[0]!.args[0].input.Body as string;
+/** The submission's candidates as queued: inline in the message, or stored in S3 when larger. */
+const storedSubmission = (): string => {
+  const [put] = s3.commandCalls(PutObjectCommand);
+  if (put) return put.args[0].input.Body as string;
+  const message = JSON.parse(sqs.commandCalls(SendMessageCommand)[0]!.args[0].input.MessageBody!) as {
+    events: unknown[];
+  };
+  return JSON.stringify(message.events);
+};
 
 describe('POST /events: bodies', () => {
   it('refuses a body nested 20,000 levels deep with 400 InvalidJson and where, before serializing', async () => {
@@ -139,6 +148,7 @@ describe('POST /events: bodies', () => {
     expect((await post(nestedArray(1000))).status).toBe(202);
     expect((await post(nestedArray(1001))).status).toBe(400);
     s3.resetHistory();
+    sqs.resetHistory();
     // 500 levels of data: over the per-event limit (64), so the job rejects that event, but the request stands.
     const result = await post(`[${withData('deep', nestedArray(500))},${JSON.stringify(event('ok'))}]`);
     expect(result.status).toBe(202);

@@ -1,14 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createHash } from 'node:crypto';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, NotFound, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { handler } from '../../functions/start-execution/handler';
 import { lambdaContext } from './api-event';
 import { jobKey } from '../../shared/aws/stores/jobs';
+import type { JobRef } from '../../shared/api/queue-messages';
 
 vi.hoisted(() => {
   Object.assign(process.env, {
@@ -47,7 +49,18 @@ function record(body: unknown, messageId: string, receiveCount = 1): SQSRecord {
     awsRegion: 'us-east-1',
   };
 }
-const run = (...records: SQSRecord[]) => handler({ Records: records } as SQSEvent, lambdaContext);
+/** A minute left: room to back off inside the invocation. */
+const roomy = { ...lambdaContext, getRemainingTimeInMillis: () => 60_000 };
+/** Less left than the starter keeps for re-queueing: no backoff at all. */
+const tight = { ...lambdaContext, getRemainingTimeInMillis: () => 5_000 };
+const runIn = (context: typeof lambdaContext, ...records: SQSRecord[]) =>
+  handler({ Records: records } as SQSEvent, context);
+const run = (...records: SQSRecord[]) => runIn(roomy, ...records);
+const throttling = () =>
+  Object.assign(new Error('Rate exceeded'), {
+    name: 'ThrottlingException',
+    $metadata: { httpStatusCode: 400 },
+  });
 
 const submission = (jobId: string) => ({
   kind: 'submission',
@@ -82,18 +95,26 @@ beforeEach(() => {
   for (const mock of [sfn, sqs, ddb, s3]) mock.reset();
   sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:execution', startDate: new Date() });
   sqs.on(SendMessageCommand).resolves({ MessageId: 'm' });
+  sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => ({
+    Successful: input.Entries.map((entry) => ({ Id: entry.Id, MessageId: `re-${entry.Id}` })),
+    Failed: [],
+  }));
+  s3.on(PutObjectCommand).resolves({});
+  // Backoff waits are random() × the cap: zero here, so retries run at once.
+  vi.spyOn(Math, 'random').mockReturnValue(0);
   ddb.on(UpdateCommand).resolves({ Attributes: { status: 'FAILED' } });
 });
 
 afterEach(() => {
   vi.useRealTimers();
+  vi.restoreAllMocks();
 });
 
 describe('start-execution', () => {
-  it('starts one execution per job and reports exactly the record that failed', async () => {
+  it('starts one execution per stored job and reports exactly the record that failed', async () => {
     sfn
       .on(StartExecutionCommand, { name: 'JOB-BAD' })
-      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+      .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
 
     const result = await run(record(submission('JOB-OK'), 'm-ok'), record(submission('JOB-BAD'), 'm-bad'));
 
@@ -306,6 +327,293 @@ describe('start-execution', () => {
       expect(await run(record(deadline, 'm-d'))).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-d' }] });
       expect(updates()).toEqual([]);
       expect(starts()).toEqual([]);
+    });
+  });
+});
+
+describe('start-execution: inline submissions', () => {
+  const inline = (jobId: string, events: unknown[] = [{ id: jobId }], tenant = 'alice') => ({
+    kind: 'submission',
+    jobId,
+    tenant,
+    events,
+  });
+  const puts = () => s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
+  const groupIdOf = (jobIds: string[]) =>
+    `g-${createHash('sha256')
+      .update([...jobIds].sort().join('\n'))
+      .digest('hex')
+      .slice(0, 40)}`;
+
+  /**
+   * StartExecution as Step Functions does it: a second start of a name is ExecutionAlreadyExists. The first
+   * `crashes` calls fail with a network error before reaching it.
+   */
+  function stepFunctionsNames(crashes = 0): Set<string> {
+    const started = new Set<string>();
+    sfn.on(StartExecutionCommand).callsFake((input: { name: string }) => {
+      if (crashes-- > 0) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      if (started.has(input.name)) throw new ExecutionAlreadyExists({ message: 'exists', $metadata: {} });
+      started.add(input.name);
+      return { executionArn: `arn:execution:${input.name}`, startDate: new Date() };
+    });
+    return started;
+  }
+
+  it('writes each group once and starts one execution for it, named by the groupId, carrying its jobs', async () => {
+    const result = await run(
+      record(inline('JOB-B', [{ id: 'b1' }, { id: 'b2' }]), 'm-b'),
+      record(inline('JOB-A', [{ id: 'a1' }], 'bob'), 'm-a'),
+      record(inline('JOB-C'), 'm-c'),
+    );
+    expect(result).toEqual({ batchItemFailures: [] });
+    const groupId = groupIdOf(['JOB-A', 'JOB-B', 'JOB-C']);
+    expect(groupId).toMatch(/^g-[0-9a-f]{40}$/);
+
+    const [put, ...morePuts] = puts();
+    expect(morePuts).toEqual([]);
+    expect(put).toMatchObject({
+      Bucket: 'sluice-bucket',
+      Key: `work/groups/${groupId}.json`,
+      ContentType: 'application/json',
+    });
+    expect(JSON.parse(put!.Body as string)).toEqual({
+      groupId,
+      jobs: [
+        { jobId: 'JOB-A', tenant: 'bob', events: [{ id: 'a1' }] },
+        { jobId: 'JOB-B', tenant: 'alice', events: [{ id: 'b1' }, { id: 'b2' }] },
+        { jobId: 'JOB-C', tenant: 'alice', events: [{ id: 'JOB-C' }] },
+      ],
+    });
+
+    const [start, ...moreStarts] = starts();
+    expect(moreStarts).toEqual([]);
+    expect(start!.name).toBe(groupId);
+    expect(start!.stateMachineArn).toBe('arn:aws:states:us-east-1:000000000000:stateMachine:ingest');
+    expect(JSON.parse(start!.input!)).toEqual({
+      group: { id: groupId, bucket: 'sluice-bucket', key: `work/groups/${groupId}.json` },
+      jobs: [
+        { jobId: 'JOB-A', tenant: 'bob' },
+        { jobId: 'JOB-B', tenant: 'alice' },
+        { jobId: 'JOB-C', tenant: 'alice' },
+      ],
+    });
+    expect(updates()).toEqual([]); // no per-job write: ingest-group finishes each job
+  });
+
+  it('puts the group object before starting its execution', async () => {
+    const order: string[] = [];
+    s3.on(PutObjectCommand).callsFake(() => (order.push('put'), {}));
+    sfn.on(StartExecutionCommand).callsFake(() => (order.push('start'), { executionArn: 'arn:x' }));
+    await run(record(inline('JOB-1'), 'm-1'));
+    expect(order).toEqual(['put', 'start']);
+  });
+
+  it('groups at most 1,000 jobs per execution, and mixes with stored jobs and uploads', async () => {
+    const records = Array.from({ length: 2_500 }, (_, n) =>
+      record(inline(`JOB-${String(n).padStart(5, '0')}`), `m-${n}`),
+    );
+    records.push(record(submission('JOB-BIG'), 'm-big'));
+    records.push(record(s3Notification('uploads/alice/JOB-UP/f.ndjson'), 'm-up'));
+    expect(await run(...records)).toEqual({ batchItemFailures: [] });
+
+    const groups = starts().filter((input) => input.name!.startsWith('g-'));
+    expect(groups.map((input) => JSON.parse(input.input!).jobs.length).sort()).toEqual([1000, 1000, 500]);
+    expect(puts()).toHaveLength(3);
+    const carried = groups.flatMap((input) => JSON.parse(input.input!).jobs.map((j: JobRef) => j.jobId));
+    expect(new Set(carried).size).toBe(2_500);
+    expect(
+      starts()
+        .map((input) => input.name)
+        .filter((name) => !name!.startsWith('g-'))
+        .sort(),
+    ).toEqual(['JOB-BIG', 'JOB-UP']);
+  });
+
+  it('carries a job delivered twice in one batch once, and acknowledges both deliveries', async () => {
+    const result = await run(
+      record(inline('JOB-1'), 'm-1'),
+      record(inline('JOB-2'), 'm-2'),
+      record(inline('JOB-1'), 'm-1-again'),
+    );
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(JSON.parse(starts()[0]!.input!).jobs).toEqual([
+      { jobId: 'JOB-1', tenant: 'alice' },
+      { jobId: 'JOB-2', tenant: 'alice' },
+    ]);
+    expect(starts()[0]!.name).toBe(groupIdOf(['JOB-1', 'JOB-2']));
+  });
+
+  it('counts ExecutionAlreadyExists (the same set delivered again, in any order) as success', async () => {
+    const started = stepFunctionsNames();
+    expect(await run(record(inline('JOB-1'), 'm-1'), record(inline('JOB-2'), 'm-2'))).toEqual({
+      batchItemFailures: [],
+    });
+    expect(await run(record(inline('JOB-2'), 'm-2', 2), record(inline('JOB-1'), 'm-1', 2))).toEqual({
+      batchItemFailures: [],
+    });
+    expect(starts().map((input) => input.name)).toEqual([
+      groupIdOf(['JOB-1', 'JOB-2']),
+      groupIdOf(['JOB-1', 'JOB-2']),
+    ]);
+    expect([...started]).toEqual([groupIdOf(['JOB-1', 'JOB-2'])]);
+  });
+
+  it('runs a group exactly once across a crash after its PutObject and before StartExecution', async () => {
+    const started = stepFunctionsNames(1);
+    const batch = (receiveCount: number) => [
+      record(inline('JOB-1'), 'm-1', receiveCount),
+      record(inline('JOB-2'), 'm-2', receiveCount),
+    ];
+
+    // First delivery: the object is written, the start never happens, the messages come back.
+    expect(await run(...batch(1))).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'm-1' }, { itemIdentifier: 'm-2' }],
+    });
+    expect(started.size).toBe(0);
+    // Redelivery: the same jobs, so the same group and name; the execution starts now.
+    expect(await run(...batch(2))).toEqual({ batchItemFailures: [] });
+
+    const groupId = groupIdOf(['JOB-1', 'JOB-2']);
+    expect([...started]).toEqual([groupId]);
+    expect(puts().map((put) => put.Key)).toEqual([
+      `work/groups/${groupId}.json`,
+      `work/groups/${groupId}.json`,
+    ]);
+    expect(puts()[0]!.Body).toBe(puts()[1]!.Body);
+    expect(updates()).toEqual([]); // not the last receive: no job was failed
+  });
+
+  it('runs a group exactly once when the start reached Step Functions but its answer was lost', async () => {
+    const started = stepFunctionsNames();
+    let first = true;
+    sfn.on(StartExecutionCommand).callsFake((input: { name: string }) => {
+      started.add(input.name);
+      if (first) {
+        first = false;
+        throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      }
+      throw new ExecutionAlreadyExists({ message: 'exists', $metadata: {} });
+    });
+    expect((await run(record(inline('JOB-1'), 'm-1'))).batchItemFailures).toHaveLength(1);
+    expect(await run(record(inline('JOB-1'), 'm-1', 2))).toEqual({ batchItemFailures: [] });
+    expect([...started]).toEqual([groupIdOf(['JOB-1'])]);
+  });
+
+  it('fails every job of a group whose object cannot be written on the last receive (DeliveryFailed)', async () => {
+    s3.on(PutObjectCommand).rejects(new Error('bucket gone'));
+    const result = await run(record(inline('JOB-1'), 'm-1', 5), record(inline('JOB-2'), 'm-2', 1));
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['m-1', 'm-2']);
+    expect(starts()).toEqual([]);
+    // Only the message on its last receive fails its job; the other comes back.
+    expect(updates().map((update) => update.Key)).toEqual([jobKey('alice', 'JOB-1', 8)]);
+    expect(written(updates()[0]!).failure).toEqual({ error: 'DeliveryFailed', cause: 'bucket gone' });
+  });
+
+  it('refuses an inline message with no events or with a stored submission too', async () => {
+    const result = await run(
+      record({ kind: 'submission', jobId: 'J1', tenant: 'alice', events: [] }, 'm-empty'),
+      record({ ...inline('J2'), bucket: 'b', key: 'k' }, 'm-both'),
+    );
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['m-both', 'm-empty']);
+    expect(starts()).toEqual([]);
+    expect(puts()).toEqual([]);
+  });
+});
+
+describe('start-execution: throttling', () => {
+  const inline = (jobId: string) => ({ kind: 'submission', jobId, tenant: 'alice', events: [{ id: jobId }] });
+  const resent = () =>
+    sqs.commandCalls(SendMessageBatchCommand).flatMap((call) => call.args[0].input.Entries ?? []);
+
+  it('backs off and retries a throttled StartExecution until it goes through', async () => {
+    sfn
+      .on(StartExecutionCommand)
+      .rejectsOnce(throttling())
+      .rejectsOnce(Object.assign(new Error('slow down'), { name: 'TooManyRequestsException' }))
+      .rejectsOnce(Object.assign(new Error('busy'), { $metadata: { httpStatusCode: 503 } }))
+      .rejectsOnce(Object.assign(new Error('rate'), { $metadata: { httpStatusCode: 429 } }))
+      .resolves({ executionArn: 'arn:execution', startDate: new Date() });
+    const result = await run(record(inline('JOB-1'), 'm-1'), record(inline('JOB-2'), 'm-2'));
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(starts()).toHaveLength(5);
+    expect(new Set(starts().map((input) => input.name)).size).toBe(1);
+    expect(resent()).toEqual([]);
+    expect(updates()).toEqual([]);
+  });
+
+  it('waits with full jitter: random × min(cap, base × 2^n)', async () => {
+    vi.mocked(Math.random).mockReturnValue(0.5);
+    const waits: number[] = [];
+    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms: number) => {
+      waits.push(ms);
+      fn();
+      return 0;
+    }) as unknown as typeof setTimeout);
+    sfn
+      .on(StartExecutionCommand)
+      .rejectsOnce(throttling())
+      .rejectsOnce(throttling())
+      .rejectsOnce(throttling())
+      .resolves({});
+    expect(await run(record(submission('JOB-1'), 'm-1'))).toEqual({ batchItemFailures: [] });
+    expect(waits).toEqual([50, 100, 200]);
+  });
+
+  it('re-queues with a delay what a storm keeps throttled, and fails nothing, even on the last receive', async () => {
+    sfn.on(StartExecutionCommand).rejects(throttling());
+    const records = [
+      record(inline('JOB-1'), 'm-1', 5),
+      record(inline('JOB-2'), 'm-2', 5),
+      record(submission('JOB-BIG'), 'm-big', 5),
+      record(s3Notification('uploads/alice/JOB-UP/f.ndjson'), 'm-up', 5),
+    ];
+    const result = await run(...records);
+
+    expect(result).toEqual({ batchItemFailures: [] }); // all acknowledged
+    expect(
+      resent()
+        .map((entry) => entry.MessageBody)
+        .sort(),
+    ).toEqual(records.map((r) => r.body).sort());
+    for (const entry of resent()) {
+      expect(entry.DelaySeconds).toBeGreaterThanOrEqual(30);
+      expect(entry.DelaySeconds).toBeLessThanOrEqual(90);
+    }
+    expect(sqs.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.QueueUrl).toBe(
+      'https://sqs.example/ingest',
+    );
+    expect(updates()).toEqual([]); // no DeliveryFailed: throttling alone never fails a job
+    // The retries stopped at the attempt cap (10 per start: one group, one stored job, one upload).
+    expect(starts()).toHaveLength(30);
+  });
+
+  it('re-queues at once when the time budget is spent, without waiting', async () => {
+    vi.mocked(Math.random).mockReturnValue(0.5);
+    sfn.on(StartExecutionCommand).rejects(throttling());
+    const result = await runIn(tight, record(inline('JOB-1'), 'm-1', 5), record(inline('JOB-2'), 'm-2', 5));
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(starts()).toHaveLength(1);
+    expect(resent()).toHaveLength(2);
+    expect(updates()).toEqual([]);
+  });
+
+  it('reports a message it could not re-queue, and fails its job only on the last receive', async () => {
+    sfn.on(StartExecutionCommand).rejects(throttling());
+    sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => ({
+      Successful: [{ Id: input.Entries[0]!.Id, MessageId: 'x' }],
+      Failed: input.Entries.slice(1).map((entry) => ({
+        Id: entry.Id,
+        Code: 'InternalError',
+        SenderFault: false,
+      })),
+    }));
+    const result = await runIn(tight, record(inline('JOB-1'), 'm-1', 1), record(inline('JOB-2'), 'm-2', 5));
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-2' }] });
+    expect(updates().map((update) => update.Key)).toEqual([jobKey('alice', 'JOB-2', 8)]);
+    expect(written(updates()[0]!).failure).toMatchObject({
+      error: 'DeliveryFailed',
+      cause: expect.stringMatching(/could not re-queue after throttling: InternalError/),
     });
   });
 });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,6 +140,104 @@ describe('SQS event source mapping', () => {
     await until(() => countOf('crash') >= 2);
     // Delivered together, so the healthy message shared the batch's fate.
     expect(countOf('ok-with-crash')).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('batches above 10 messages (MaximumBatchingWindowInSeconds)', () => {
+  // A fresh queue service per test: a stopped poller's long poll can linger on the emulator's side and take
+  // the next test's messages.
+  let bigDir: string;
+  let queue: SqsService;
+  let sqs: SQSClient;
+  beforeEach(async () => {
+    bigDir = mkdtempSync(join(tmpdir(), 'sluice-poller-big-'));
+    queue = await startSqs({
+      dir: bigDir,
+      port: { port: 0, fixed: false },
+      region,
+      accountId: '000000000000',
+      queue: {
+        name: 'big',
+        deadLetterName: 'big-dlq',
+        visibilityTimeoutSeconds: 30,
+        maxReceiveCount: 2,
+        retentionSeconds: 3600,
+        deadLetterRetentionSeconds: 3600,
+      },
+    });
+    sqs = new SQSClient({ endpoint: queue.endpoint, region, credentials: localCredentials });
+  });
+  afterEach(async () => {
+    sqs?.destroy();
+    await queue?.stop();
+    rmSync(bigDir, { recursive: true, force: true });
+  });
+
+  async function send(bodies: string[]): Promise<void> {
+    for (let i = 0; i < bodies.length; i += 10) {
+      await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queue.queueUrl,
+          Entries: bodies.slice(i, i + 10).map((body, n) => ({ Id: String(n), MessageBody: body })),
+        }),
+      );
+    }
+  }
+
+  /** Starts a poller on the queued messages, waits until `expected` deliveries, stops it. */
+  async function consume(
+    options: { batchSize: number; maxBatchingWindowSeconds: number; maxBatchBytes?: number },
+    expected: number,
+  ): Promise<SQSEvent[]> {
+    const seen: SQSEvent[] = [];
+    const big = startSqsPoller({
+      sqsEndpoint: queue.endpoint,
+      region,
+      queueUrl: queue.queueUrl,
+      queueArn: queue.queueArn,
+      visibilityTimeoutSeconds: 30,
+      pollers: 1,
+      ...options,
+      invoke: async (event) => {
+        seen.push(event as SQSEvent);
+        return { batchItemFailures: [] };
+      },
+    });
+    try {
+      await until(() => seen.reduce((n, e) => n + e.Records.length, 0) >= expected, 20_000);
+    } finally {
+      await big.stop();
+    }
+    return seen;
+  }
+
+  it('gathers receives of 10 into one invocation of up to batchSize messages', async () => {
+    const bodies = Array.from({ length: 25 }, (_, i) => `big-${i}`);
+    await send(bodies);
+    const seen = await consume({ batchSize: 25, maxBatchingWindowSeconds: 10 }, 25);
+    expect(seen).toHaveLength(1); // batchSize reached: invoked without waiting out the window
+    expect(seen[0]!.Records.map((r) => r.body).sort()).toEqual([...bodies].sort());
+  });
+
+  it('invokes with fewer messages once the batching window has passed', async () => {
+    await send(['w-1', 'w-2', 'w-3']);
+    const seen = await consume({ batchSize: 1_000, maxBatchingWindowSeconds: 0.5 }, 3);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.Records.map((r) => r.body).sort()).toEqual(['w-1', 'w-2', 'w-3']);
+  });
+
+  it('keeps each event within the payload limit, carrying the rest to the next batch', async () => {
+    const bodies = Array.from({ length: 12 }, (_, i) => `${i}`.padStart(1_000, 'p'));
+    await send(bodies);
+    const maxBatchBytes = 5_000;
+    const seen = await consume({ batchSize: 100, maxBatchingWindowSeconds: 0.5, maxBatchBytes }, 12);
+    expect(seen.length).toBeGreaterThan(3);
+    for (const event of seen) {
+      expect(Buffer.byteLength(JSON.stringify(event))).toBeLessThanOrEqual(maxBatchBytes);
+      expect(event.Records.length).toBeGreaterThan(1);
+    }
+    const delivered = seen.flatMap((e) => e.Records.map((r) => r.body));
+    expect(delivered.sort()).toEqual([...bodies].sort()); // each exactly once
   });
 });
 
