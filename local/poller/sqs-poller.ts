@@ -91,7 +91,12 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
     let bytes = EVENT_ENVELOPE_BYTES;
     const add = (messages: Message[]) => {
       for (const message of messages) {
-        if (batch.has(message.MessageId!)) continue;
+        // Received again within the window (its visibility ran out): keep the newest copy, whose receipt
+        // handle and receive count are the current ones.
+        if (batch.has(message.MessageId!)) {
+          batch.set(message.MessageId!, message);
+          continue;
+        }
         const size = recordBytes(message);
         if (
           carry.length > 0 ||

@@ -32,7 +32,12 @@ describe.skipIf(!hasChromium)(suite, () => {
     ).body.jobId as string;
 
   beforeAll(async () => {
-    [env, browser] = await Promise.all([startTestCloud(), launchChromium()]);
+    // Every submission through S3 (maxInlineBytes 1): one execution per job, named by it, so the one-job
+    // branch (PrepareJob → Map → FinalizeJob) is what these executions show.
+    [env, browser] = await Promise.all([
+      startTestCloud({ settings: { maxInlineBytes: '1' } }),
+      launchChromium(),
+    ]);
     api = new Api(env.endpoints.apiUrl, (await signUpAndIn(env.endpoints, 'console')).idToken);
     jobs.succeeded = await submit();
     expect((await api.waitForJob(jobs.succeeded)).status).toBe('SUCCEEDED');

@@ -226,7 +226,7 @@ describe.skipIf(!hasChromium)(suite, () => {
 
   it('shows why a job failed, from the job view opened by its address', async () => {
     env.cloud.faults.inject({
-      function: 'finalize-job',
+      function: 'ingest-group',
       errorType: 'ResultMismatch',
       errorMessage: 'counts do not add up',
       times: 1,

@@ -15,7 +15,12 @@ import {
   ListExecutionsCommand,
   SFNClient,
 } from '@aws-sdk/client-sfn';
-import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import {
   Api,
   event,
@@ -310,7 +315,8 @@ describe('tenant isolation', () => {
 
 describe('failures, retries and delivery', () => {
   it('retries a task that fails transiently and still succeeds', async () => {
-    env.cloud.faults.inject({ function: 'ingest-chunk', errorType: 'Lambda.ServiceException', times: 1 });
+    // A small submission is carried by a group execution: its one task is IngestGroup.
+    env.cloud.faults.inject({ function: 'ingest-group', errorType: 'Lambda.ServiceException', times: 1 });
     const sent = await api.postJson('/events', [event(), event()]);
     const job = await api.waitForJob(sent.body.jobId);
     expect(job.status).toBe('SUCCEEDED');
@@ -330,15 +336,15 @@ describe('failures, retries and delivery', () => {
 
   it('fails the job with the cause when a task fails fatally', async () => {
     env.cloud.faults.inject({
-      function: 'finalize-job',
-      errorType: 'ResultMismatch',
+      function: 'ingest-group',
+      errorType: 'SubmissionUnreadable',
       errorMessage: 'injected fatal failure',
       times: 1,
     });
     const sent = await api.postJson('/events', [event()]);
     const job = await api.waitForJob(sent.body.jobId);
     expect(job.status).toBe('FAILED');
-    expect(job.failure).toEqual({ error: 'ResultMismatch', cause: 'injected fatal failure' });
+    expect(job.failure).toEqual({ error: 'SubmissionUnreadable', cause: 'injected fatal failure' });
     const sfn = new SFNClient({
       endpoint: env.endpoints.sfnEndpoint,
       region: env.endpoints.region,
@@ -346,44 +352,71 @@ describe('failures, retries and delivery', () => {
     });
     const execution = await sfn.send(new DescribeExecutionCommand({ executionArn: job.executionArn }));
     expect(execution.status).toBe('FAILED');
-    expect(execution.name).toBe(job.jobId);
+    expect(execution.name).toMatch(/^g-[0-9a-f]{40}$/);
+    expect(JSON.parse(execution.input!).jobs).toContainEqual({ jobId: job.jobId, tenant: alice.sub });
   });
 
-  it('starts one execution for a message delivered twice and stores no duplicate events', async () => {
+  it('processes a message delivered twice into the same result and stores no duplicate events', async () => {
     const type = `com.example.twice.${Date.now()}`;
-    const sent = await api.postJson('/events', [event({ type }), event({ type })]);
+    const events = [event({ type }), event({ type })];
+    const sent = await api.postJson('/events', events);
     const job = await api.waitForJob(sent.body.jobId);
     const sqs = new SQSClient({
       endpoint: env.endpoints.sqsEndpoint,
       region: env.endpoints.region,
       credentials: localCredentials,
     });
-    // Re-deliver the job's own message, as SQS may.
-    const tenant = alice.sub;
+    // Re-deliver the job's own (inline) message, as SQS may: it lands in another batch, so another group.
     await sqs.send(
       new SendMessageCommand({
         QueueUrl: env.endpoints.queueUrl,
-        MessageBody: JSON.stringify({
-          kind: 'submission',
-          jobId: job.jobId,
-          tenant,
-          bucket: env.endpoints.bucketName,
-          key: `submissions/${tenant}/${job.jobId}.json`,
-        }),
+        MessageBody: JSON.stringify({ kind: 'submission', jobId: job.jobId, tenant: alice.sub, events }),
       }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
     const sfn = new SFNClient({
       endpoint: env.endpoints.sfnEndpoint,
       region: env.endpoints.region,
       credentials: localCredentials,
     });
-    const executions = await sfn.send(
-      new ListExecutionsCommand({ stateMachineArn: env.endpoints.stateMachineArn, maxResults: 1000 }),
-    );
-    expect(executions.executions!.filter((e) => e.name === job.jobId)).toHaveLength(1);
+    const carrying = async () => {
+      const { executions = [] } = await sfn.send(
+        new ListExecutionsCommand({ stateMachineArn: env.endpoints.stateMachineArn, maxResults: 1000 }),
+      );
+      const found = [];
+      for (const e of executions.filter((x) => x.name?.startsWith('g-'))) {
+        const described = await sfn.send(new DescribeExecutionCommand({ executionArn: e.executionArn }));
+        const jobs = (JSON.parse(described.input!) as { jobs: { jobId: string }[] }).jobs;
+        if (jobs.some((j) => j.jobId === job.jobId)) found.push(described);
+      }
+      return found;
+    };
+    // Wait until the starter took the message again (the queue is empty) and what it started has ended.
+    const queued = async () => {
+      const { Attributes = {} } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: env.endpoints.queueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      return (
+        Number(Attributes.ApproximateNumberOfMessages) +
+        Number(Attributes.ApproximateNumberOfMessagesNotVisible)
+      );
+    };
+    for (let i = 0; i < 100 && (await queued()) > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    let executions = await carrying();
+    for (let i = 0; i < 100 && executions.some((e) => e.status === 'RUNNING'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      executions = await carrying();
+    }
+    // The same set of jobs is the same group name (ExecutionAlreadyExists); another set is a second execution.
+    expect(executions.length).toBeGreaterThanOrEqual(1);
+    expect(executions.every((e) => e.status === 'SUCCEEDED')).toBe(true);
+    // Either way: the same result, the same execution on the job, no new events.
     expect((await api.get(`/events?type=${type}`)).body.items).toHaveLength(2);
-    expect((await api.get(`/jobs/${job.jobId}`)).body.counts).toEqual(job.counts);
+    const again = (await api.get(`/jobs/${job.jobId}`)).body;
+    expect(again.counts).toEqual(job.counts);
+    expect(again.executionArn).toBe(job.executionArn);
   });
 
   it('exposes the execution through the Step Functions API', async () => {
@@ -397,14 +430,15 @@ describe('failures, retries and delivery', () => {
     const execution = await sfn.send(new DescribeExecutionCommand({ executionArn: job.executionArn }));
     expect(execution).toMatchObject({
       status: 'SUCCEEDED',
-      name: job.jobId,
+      name: expect.stringMatching(/^g-[0-9a-f]{40}$/),
       stateMachineArn: env.endpoints.stateMachineArn,
     });
+    expect(JSON.parse(execution.input!).jobs).toContainEqual({ jobId: job.jobId, tenant: alice.sub });
     const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn: job.executionArn }));
     const entered = history
       .events!.filter((e) => e.type === 'TaskStateEntered')
       .map((e) => e.stateEnteredEventDetails?.name);
-    expect(entered).toEqual(['PrepareJob', 'IngestChunk', 'FinalizeJob']);
+    expect(entered).toEqual(['IngestGroup']);
   });
 
   it('does not leave a message for an unknown state in the DLQ unnoticed', async () => {
