@@ -269,3 +269,32 @@ describe('responses and API Gateway errors', () => {
     expect(response.headers.get('access-control-allow-methods')).toContain('POST');
   });
 });
+
+describe('JWT authorizer: verified tokens remembered until they expire', () => {
+  it('accepts a verified token again without the JWKS, and rejects it once expired', async () => {
+    let clock = Date.now();
+    let keyFetches = 0;
+    const keys = createServer((_req, res) => {
+      keyFetches++;
+      jwks.emit('request', _req, res);
+    });
+    const port = await listen(keys, { port: 0, fixed: false });
+    try {
+      const authorize = createJwtAuthorizer(
+        { issuer, jwksUri: `http://127.0.0.1:${port}/jwks.json`, audience: [clientId] },
+        () => clock,
+      );
+      const bearer = `Bearer ${await idToken({}, { exp: now() + 60 })}`;
+      const first = await authorize(bearer);
+      expect(first?.claims.sub).toBe('user-1');
+      await closeServer(keys);
+      expect(await authorize(bearer)).toEqual(first);
+      expect(keyFetches).toBe(1);
+      clock += 61_000;
+      expect(await authorize(bearer)).toBeUndefined();
+      expect(await authorize(`Bearer ${await idToken({}, { key: foreignKey })}`)).toBeUndefined();
+    } finally {
+      if (keys.listening) await closeServer(keys);
+    }
+  });
+});
