@@ -54,6 +54,8 @@ export interface LambdaCounts {
 
 export interface StepFunctionsCounts {
   executionsStarted: number;
+  /** Executions that reached SUCCEEDED, FAILED, TIMED_OUT or ABORTED. */
+  executionsEnded: number;
   /** Each state entered, plus each retry of a task. */
   transitions: number;
   historyEvents: number;
@@ -121,6 +123,7 @@ export class Meter {
   private lambda = new Map<string, LambdaCounts>();
   private sfn = {
     executionsStarted: 0,
+    executionsEnded: 0,
     entered: 0,
     taskEntered: 0,
     scheduled: 0,
@@ -192,6 +195,7 @@ export class Meter {
     const sfn = this.sfn;
     sfn.events++;
     if (type === 'ExecutionStarted') sfn.executionsStarted++;
+    else if (fatalEvent.test(type) || type === 'ExecutionSucceeded') sfn.executionsEnded++;
     else if (type.endsWith('StateEntered')) {
       sfn.entered++;
       if (type === 'TaskStateEntered') sfn.taskEntered++;
@@ -262,6 +266,7 @@ export class Meter {
       lambda: Object.fromEntries([...this.lambda].map(([name, c]) => [name, { ...c }])),
       stepFunctions: {
         executionsStarted: sfn.executionsStarted,
+        executionsEnded: sfn.executionsEnded,
         transitions: sfn.entered + Math.max(0, sfn.scheduled - sfn.taskEntered),
         historyEvents: sfn.events,
         logEvents: sfn.logEvents,
