@@ -35,6 +35,8 @@ import {
   type Settings,
 } from '../cdk/wiring';
 import { startConsole } from './console/server';
+import { loggingConfig } from './meter/logging-config';
+import { Meter, type MeterSnapshot } from './meter/meter';
 import { startCdn } from './edge/cdn';
 import { publishWebApp } from './edge/web-app';
 import { buildWebApp } from '../web/build';
@@ -79,6 +81,8 @@ export interface Endpoints {
 export interface LocalCloud {
   endpoints: Endpoints;
   faults: FaultInjector<FunctionName>;
+  /** What a deployment would be billed for since the last reset (local/meter; priced by bench/cost.ts). */
+  meter: { snapshot(): Promise<MeterSnapshot>; reset(): Promise<void> };
   stop(): Promise<void>;
 }
 
@@ -162,6 +166,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const settings = resolveSettings({ ...settingsFromEnvironment(), ...options.settings });
   const { region, accountId } = localAccount;
   const queueSettings = { ...ingestQueue, ...options.queue };
+  const meter = new Meter(loggingConfig(repoRoot));
 
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -198,6 +203,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           retentionSeconds: queueSettings.retentionDays * 86_400,
           deadLetterRetentionSeconds: queueSettings.deadLetterRetentionDays * 86_400,
         },
+        meter,
       }).then((service) => (stops.push(service.stop), service)),
       startCognito({ dir: join(dataDir, 'cognito'), port: ports.cognito, region, log }).then(
         (service) => (stops.push(service.stop), service),
@@ -212,10 +218,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             createdDate: new Date(),
           },
         ],
+        meter,
       }).then((service) => (stops.push(service.stop), service)),
     ]);
     for (const [name, reason] of Object.entries(bundled.failures))
       log(`[local] function ${name} did not build: ${reason}`);
+    meter.sources.push(dynamodb.meter);
     if (sqs.restored > 0) log(`[local] ${sqs.restored} queued message(s) restored`);
 
     const s3 = await startS3({
@@ -232,6 +240,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       log,
     });
     stops.push(s3.stop);
+    meter.sources.push(s3.meter);
 
     const cdn = await startCdn({
       port: ports.cdn,
@@ -276,6 +285,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       functions: definitions,
       bootstrap: bundled.bootstrap,
       log,
+      meter,
     });
     stops.push(() => runtime.stop());
 
@@ -292,6 +302,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       onExecutionStatusChange: (event) => {
         if (endedStatuses.includes(event.detail.status)) runtime.invokeAsync(executionEnded.consumer, event);
       },
+      meter,
       log: (message, error) => log(`[stepfunctions] ${message}${error ? ` ${String(error)}` : ''}`),
     });
     stops.push(sfn.stop);
@@ -309,6 +320,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       }),
       invoke: (name, event) => runtime.invoke(name, event),
       accountId,
+      meter,
       log,
     });
     stops.push(api.stop);
@@ -390,6 +402,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     return {
       endpoints,
       faults: runtime.faults,
+      meter: { snapshot: () => meter.snapshot(), reset: () => meter.reset() },
       stop: () =>
         (stopped ??= (async () => {
           // The poller stops taking messages first; a batch still running ends with the runtime.

@@ -10,6 +10,8 @@ import type { JwtAuthorizer } from './authorizer';
 import { buildHttpApiEvent, type JwtAuthorization } from './event';
 import { apiGatewayError, internalServerError, toHttpResponse, type HttpResponse } from './response';
 import { matchRoute, type Route } from './routes';
+import type { Meter } from '../meter/meter';
+import { apiGatewayRequestUnits } from '../meter/units';
 
 /** API Gateway's payload quota for HTTP APIs. */
 export const maxPayloadBytes = 10 * 1024 * 1024;
@@ -28,6 +30,8 @@ export interface HttpApiOptions<Name extends string> {
   invoke(name: Name, event: unknown): Promise<unknown>;
   accountId: string;
   apiId?: string;
+  /** Counts each request as API Gateway bills it (512 KB units), by route key. */
+  meter?: Meter;
   log?: (line: string) => void;
 }
 
@@ -104,6 +108,7 @@ export async function startHttpApi<Name extends string>(options: HttpApiOptions<
       if (error instanceof PayloadTooLarge) return apiGatewayError(413, 'Request Entity Too Large');
       throw error;
     }
+    options.meter?.count('apigateway', match.routeKey, apiGatewayRequestUnits(body.length));
     const event = buildHttpApiEvent(
       {
         method,

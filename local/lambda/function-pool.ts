@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { LambdaInvokeError } from './errors';
 import type { CpuHeadroom } from './cpu-headroom';
 import { Sandbox } from './sandbox';
+import type { Meter } from '../meter/meter';
 
 export interface FunctionDefinition {
   /** The name callers use (the wiring name). */
@@ -45,6 +46,8 @@ export interface PoolOptions {
   /** Gates scaling out beyond the first sandbox; absent: no gate. */
   headroom?: Pick<CpuHeadroom, 'hasSpare'>;
   log: (line: string) => void;
+  /** The cost meter: invocations, billed duration, init time and log lines. */
+  meter?: Meter;
 }
 
 interface Waiter {
@@ -94,6 +97,7 @@ export class FunctionPool {
       const timedOut = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(timeoutError(definition.timeoutSeconds)), timeoutMs);
       });
+      const invoked = performance.now();
       const run = sandbox.run(JSON.stringify(event ?? null), {
         awsRequestId: randomUUID(),
         deadlineMs: Date.now() + timeoutMs,
@@ -101,7 +105,9 @@ export class FunctionPool {
         invokedFunctionArn: definition.arn,
         memoryLimitInMB: String(definition.memoryMb),
       });
-      const reply = await Promise.race([run, timedOut]);
+      const reply = await Promise.race([run, timedOut]).finally(() =>
+        this.options.meter?.lambdaInvoked(definition.name, definition.memoryMb, performance.now() - invoked),
+      );
       this.release(sandbox);
       released = true;
       if (!reply.ok)
@@ -169,12 +175,21 @@ export class FunctionPool {
       env: definition.env,
       memoryMb: definition.memoryMb,
       background: definition.background ?? false,
-      log: (line) => options.log(`[${definition.name}] ${line}`),
+      log: (line) => {
+        options.meter?.lambdaLogLine(definition.name, definition.memoryMb, line);
+        options.log(`[${definition.name}] ${line}`);
+      },
     });
+    const initStarted = performance.now();
     this.sandboxes.add(sandbox);
     this.starting++;
     sandbox.ready.then(
       () => {
+        options.meter?.lambdaInitialized(
+          definition.name,
+          definition.memoryMb,
+          performance.now() - initStarted,
+        );
         this.starting--;
         if (!this.sandboxes.has(sandbox)) return; // stopped meanwhile
         this.release(sandbox);

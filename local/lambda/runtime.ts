@@ -6,6 +6,7 @@ import { LambdaInvokeError } from './errors';
 import { CpuHeadroom } from './cpu-headroom';
 import { FaultInjector } from './faults';
 import { FunctionPool, type FunctionDefinition } from './function-pool';
+import type { Meter } from '../meter/meter';
 
 export type { FunctionDefinition } from './function-pool';
 
@@ -27,6 +28,8 @@ export interface LambdaRuntimeOptions {
   /** Delays before the retries of an asynchronous invocation (Lambda retries twice). */
   asyncRetryDelaysMs?: number[];
   log?: (line: string) => void;
+  /** The cost meter (function-pool.ts counts into it). */
+  meter?: Meter;
 }
 
 export const defaultMaxConcurrency = 10;
@@ -59,6 +62,7 @@ export class LambdaRuntime<Name extends string = string> {
         idleMs: options.idleMs ?? 60_000,
         headroom,
         log: this.log,
+        meter: options.meter,
       });
       this.pools.set(definition.name, pool);
       this.byFunctionName.set(definition.functionName, pool);

@@ -12,6 +12,61 @@
  * The patches replace dynalite's exported checks (its actions call them through the module object), so the
  * order of its own validations, its locks and its all-or-nothing batch validation are kept.
  */
+import { createRequire } from 'node:module';
+
+/**
+ * DynamoDB's item size (the rules in the comment above), as CommonJS source of a function of big.js's `Big`
+ * that returns `itemSize(item)` for an item in DynamoDB JSON. The one definition: the dynalite patches below
+ * and the cost meter (local/meter) both evaluate this text, in dynalite's process and in the host.
+ */
+export const itemSizeSource = `(Big) => {
+  const numberSize = (text) => {
+    const value = new Big(text);
+    const digits = value.c.length;
+    if (digits === 1 && value.c[0] === 0) return 1;
+    return 1 + Math.ceil(digits / 2) + (digits % 2 || value.e % 2 ? 0 : 1) + (value.s === -1 ? 1 : 0);
+  };
+
+  const valueSize = (attributeValue) => {
+    for (const type in attributeValue) {
+      const value = attributeValue[type];
+      switch (type) {
+        case 'S':
+          return Buffer.byteLength(value, 'utf8');
+        case 'B':
+          return Buffer.byteLength(value, 'base64');
+        case 'N':
+          return numberSize(value);
+        case 'SS':
+          return value.reduce((sum, s) => sum + Buffer.byteLength(s, 'utf8'), 0);
+        case 'BS':
+          return value.reduce((sum, b) => sum + Buffer.byteLength(b, 'base64'), 0);
+        case 'NS':
+          return value.reduce((sum, n) => sum + numberSize(n), 0);
+        case 'NULL':
+        case 'BOOL':
+          return 1;
+        case 'L':
+          return value.reduce((sum, element) => sum + 1 + valueSize(element), 3);
+        case 'M':
+          return 3 + Object.keys(value).length + itemSize(value);
+      }
+    }
+    return 0;
+  };
+
+  const itemSize = (item) => {
+    let size = 0;
+    for (const name in item) size += Buffer.byteLength(name, 'utf8') + valueSize(item[name]);
+    return size;
+  };
+  return itemSize;
+}`;
+
+/** DynamoDB's size of an item (DynamoDB JSON), in bytes: itemSizeSource evaluated in this process. */
+export const dynamoItemSize: (item: Record<string, unknown>) => number = new Function(
+  `return (${itemSizeSource});`,
+)()(createRequire(createRequire(import.meta.url).resolve('dynalite'))('big.js'));
 
 /** CommonJS; expects `dynaliteModule` (the resolved path of dynalite's index.js) in scope. */
 export const dynaliteLimitsScript = `
@@ -69,46 +124,7 @@ export const dynaliteLimitsScript = `
     return undefined;
   };
 
-  const numberSize = (text) => {
-    const value = new Big(text);
-    const digits = value.c.length;
-    if (digits === 1 && value.c[0] === 0) return 1;
-    return 1 + Math.ceil(digits / 2) + (digits % 2 || value.e % 2 ? 0 : 1) + (value.s === -1 ? 1 : 0);
-  };
-
-  const valueSize = (attributeValue) => {
-    for (const type in attributeValue) {
-      const value = attributeValue[type];
-      switch (type) {
-        case 'S':
-          return Buffer.byteLength(value, 'utf8');
-        case 'B':
-          return Buffer.byteLength(value, 'base64');
-        case 'N':
-          return numberSize(value);
-        case 'SS':
-          return value.reduce((sum, s) => sum + Buffer.byteLength(s, 'utf8'), 0);
-        case 'BS':
-          return value.reduce((sum, b) => sum + Buffer.byteLength(b, 'base64'), 0);
-        case 'NS':
-          return value.reduce((sum, n) => sum + numberSize(n), 0);
-        case 'NULL':
-        case 'BOOL':
-          return 1;
-        case 'L':
-          return value.reduce((sum, element) => sum + 1 + valueSize(element), 3);
-        case 'M':
-          return 3 + Object.keys(value).length + itemSize(value);
-      }
-    }
-    return 0;
-  };
-
-  const itemSize = (item) => {
-    let size = 0;
-    for (const name in item) size += Buffer.byteLength(name, 'utf8') + valueSize(item[name]);
-    return size;
-  };
+  const itemSize = (${itemSizeSource})(Big);
 
   const { validateKey, validateKeyPiece, validateItem, updateIndexes, itemSize: dynaliteItemSize } = db;
   db.validateKey = (key, table, keySchema) =>

@@ -21,9 +21,14 @@ import { freePort, host } from './network';
 import { spawnNodeChild, stopChild } from './child-process';
 import { localCredentials } from './credentials';
 import { dynaliteLimitsScript } from './dynalite-limits';
+import { dynaliteMeterScript } from '../meter/dynamodb-child';
+import { childMeterSource } from '../meter/child-source';
+import type { MeterSource } from '../meter/meter';
 
 export interface DynamoDbService {
   endpoint: string;
+  /** The cost meter's counts kept in dynalite's process (meter/dynamodb-child.ts). */
+  meter: MeterSource;
   stop(): Promise<void>;
 }
 
@@ -44,6 +49,7 @@ export async function startDynamoDb(opts: {
     env: {},
     label: 'dynamodb',
     log: opts.log ?? (() => {}),
+    ipc: true,
   });
   const stop = () => stopChild(child);
   const client = new DynamoDBClient({ endpoint, region: opts.region, credentials: localCredentials });
@@ -56,7 +62,7 @@ export async function startDynamoDb(opts: {
   } finally {
     client.destroy();
   }
-  return { endpoint, stop };
+  return { endpoint, meter: childMeterSource(child), stop };
 }
 
 const dynaliteModule = createRequire(import.meta.url).resolve('dynalite');
@@ -64,7 +70,8 @@ const dynaliteModule = createRequire(import.meta.url).resolve('dynalite');
 const dynaliteScript = `
 const [dynaliteModule, path, port, host] = process.argv.slice(1);
 ${dynaliteLimitsScript}
-require(dynaliteModule)({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 })
+${dynaliteMeterScript}
+meterDynaliteServer(require(dynaliteModule)({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }))
   .listen(Number(port), host, () => process.stdout.write('dynalite ready\\n'));
 `;
 

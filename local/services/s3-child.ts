@@ -7,6 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import { s3ListObjectsV2Script } from './s3-list';
+import { s3MeterScript } from '../meter/s3-child';
 
 /** The object fields the notification is built from (s3rver's event record, flattened). */
 export interface CreatedObject {
@@ -22,9 +23,10 @@ export interface CreatedObject {
 export type FromS3Child =
   | { type: 'ready' }
   | { type: 'failed'; error: string }
-  | { type: 'created'; id: number; object: CreatedObject };
+  | { type: 'created'; id: number; object: CreatedObject }
+  | { type: 'meter'; id: number; counts: Record<string, number> };
 
-export type ToS3Child = { type: 'delivered'; id: number };
+export type ToS3Child = { type: 'delivered'; id: number } | { type: 'meter'; id: number; reset: boolean };
 
 export const s3rverModule = createRequire(import.meta.url).resolve('s3rver');
 
@@ -34,6 +36,7 @@ const [module, directory, port, host, bucketName, prefix] = process.argv.slice(1
 const { createServer } = require('node:http');
 const S3rver = require(module);
 ${s3ListObjectsV2Script}
+${s3MeterScript}
 process.on('disconnect', () => process.exit(0));
 
 const fail = (error) => process.send({ type: 'failed', error: String(error) }, () => process.exit(1));
@@ -96,6 +99,7 @@ s3rver.middleware.unshift(async (ctx, next) => {
   }
 });
 
+meterS3(s3rver);
 const server = createServer(s3rver.callback());
 server.once('error', fail);
 server.listen(Number(port), host, () => {

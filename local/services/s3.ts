@@ -14,6 +14,9 @@ import { freePort, host } from './network';
 import { spawnNodeChild, stopChild } from './child-process';
 import { objectCreatedNotification, testEvent } from './s3-notifications';
 import { s3ChildScript, s3rverModule, type FromS3Child, type ToS3Child } from './s3-child';
+import { childMeterSource } from '../meter/child-source';
+import { s3Counts } from '../meter/s3-child';
+import type { MeterSource } from '../meter/meter';
 
 export interface S3Notifications {
   /** Key prefix filter (wiring.ingestQueue.uploadPrefix). */
@@ -29,6 +32,8 @@ export interface S3Service {
   endpoint: string;
   /** The child process serving S3 (tests check it is gone after stop). */
   pid: number;
+  /** The cost meter's counts kept in the child (meter/s3-child.ts). */
+  meter: MeterSource;
   stop(): Promise<void>;
 }
 
@@ -89,7 +94,9 @@ export async function startS3(opts: {
     await stop();
     throw error;
   }
-  return { endpoint: `http://${host}:${port}`, pid: child.pid!, stop };
+  const counts = childMeterSource<Record<string, number>>(child, {});
+  const meter: MeterSource = { read: async (reset) => s3Counts(await counts.read(reset)) };
+  return { endpoint: `http://${host}:${port}`, pid: child.pid!, meter, stop };
 }
 
 function waitForReady(child: ChildProcess, timeoutMs = 15_000): Promise<void> {

@@ -6,6 +6,7 @@
 import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { closeServer, host, listen } from './network';
+import type { Meter } from '../meter/meter';
 
 export interface Secret {
   name: string;
@@ -33,8 +34,11 @@ function find(secrets: Secret[], id: string): Secret | undefined {
 export async function startSecretsManager(opts: {
   port: { port: number; fixed: boolean };
   secrets: Secret[];
+  meter?: Meter;
 }): Promise<SecretsService> {
   const server = createServer((req, res) => {
+    const target = String(req.headers['x-amz-target'] ?? '');
+    opts.meter?.count('secretsmanager', target.slice(target.indexOf('.') + 1) || 'Unknown');
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -45,7 +49,6 @@ export async function startSecretsManager(opts: {
         });
         res.end(JSON.stringify(body));
       };
-      const target = String(req.headers['x-amz-target'] ?? '');
       if (req.method !== 'POST' || target !== 'secretsmanager.GetSecretValue') {
         return reply(400, {
           __type: 'UnknownOperationException',

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { createRequestHandler } from 'local-aws-sqs';
 import { closeServer, host, listen } from './network';
 import { SqsJournal, type JournaledQueue } from './sqs-journal';
+import type { Meter } from '../meter/meter';
+import { meterSqs, messagePayloadBytes } from '../meter/sqs';
+import { sqsRequestUnits } from '../meter/units';
 
 export interface QueueSettings {
   name: string;
@@ -57,6 +60,7 @@ export async function startSqs(opts: {
   region: string;
   accountId: string;
   queue: QueueSettings;
+  meter?: Meter;
 }): Promise<SqsService> {
   mkdirSync(opts.dir, { recursive: true });
   const { queue } = opts;
@@ -92,6 +96,7 @@ export async function startSqs(opts: {
   for (const candidate of queues) answerLongPollsEarly(candidate, () => closed);
 
   const server = createServer((req, res) => void requestHandler(req, res));
+  if (opts.meter) meterSqs(server, opts.meter);
   const port = await listen(server, opts.port);
   service.PORT = port; // queue URLs are built from it
   const main = queues.find((candidate) => candidate.QueueName === queue.name)!;
@@ -103,7 +108,15 @@ export async function startSqs(opts: {
     queueArn: arn(queue.name),
     deadLetterQueueUrl: urlOf(queue.deadLetterName),
     restored,
-    deliver: (body) => void main.setRecord({ MessageBody: body }),
+    deliver: (body) => {
+      // S3's event notifications are SendMessage requests to the queue, billed to its owner.
+      opts.meter?.count(
+        'sqs',
+        'SendMessage (S3 notification)',
+        sqsRequestUnits(messagePayloadBytes({ MessageBody: body })),
+      );
+      void main.setRecord({ MessageBody: body });
+    },
     async stop() {
       closed = true;
       await closeServer(server);

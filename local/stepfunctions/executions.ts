@@ -5,7 +5,7 @@ import { compileDefinition, type CompiledDefinition } from './definition';
 import { runEngine, type EngineOutcome, type InvokeFunction } from './engine';
 import { SfnError } from './errors';
 import { Execution } from './execution';
-import { HistoryRecorder, historyEventLimit } from './history';
+import { HistoryRecorder, historyEventLimit, type HistoryEvent } from './history';
 import { statusChangeEvent, type ExecutionStatusChangeEvent } from './status-events';
 import type { ExecutionRecord, ExecutionStore, StoredExecution } from './store';
 
@@ -29,6 +29,8 @@ export interface ExecutionsOptions {
   invokeFunction: InvokeFunction;
   onStatusChange?(event: ExecutionStatusChangeEvent): void | Promise<void>;
   retryIntervalScale?: number;
+  /** Sees every history event as it is recorded (the cost meter). */
+  onHistoryEvent?: (event: HistoryEvent, executionArn: string) => void;
   log(message: string, error?: unknown): void;
 }
 
@@ -148,7 +150,12 @@ export class Executions {
     return new HistoryRecorder({
       states,
       region: this.options.scope.region,
-      append: execution.append,
+      append: this.options.onHistoryEvent
+        ? (event) => {
+            this.options.onHistoryEvent!(event, execution.record.executionArn);
+            execution.append(event);
+          }
+        : execution.append,
       lastEventId: execution.lastEventId,
       onLimitReached: () =>
         this.end(execution, {

@@ -28,6 +28,7 @@ import { stepFunctionsOperations } from './operations';
 import { createJsonProtocolServer } from './protocol';
 import type { ExecutionStatusChangeEvent } from './status-events';
 import { ExecutionStore } from './store';
+import type { Meter } from '../meter/meter';
 
 export type { ExecutionStatusChangeEvent } from './status-events';
 
@@ -47,6 +48,8 @@ export interface StepFunctionsServiceOptions {
   onExecutionStatusChange?(event: ExecutionStatusChangeEvent): void | Promise<void>;
   /** Multiplies every Retry interval (and MaxDelaySeconds); tests use a small value. Default 1 (AWS timing). */
   retryIntervalScale?: number;
+  /** The cost meter: API requests by operation, and every history event (transitions, log bytes). */
+  meter?: Meter;
   log?(message: string, error?: unknown): void;
 }
 
@@ -98,11 +101,15 @@ export async function startStepFunctionsService(
     invokeFunction: options.invokeFunction,
     onStatusChange: options.onExecutionStatusChange,
     retryIntervalScale: options.retryIntervalScale,
+    onHistoryEvent: options.meter && ((event, arn) => options.meter!.stateMachineEvent(event, arn)),
     log,
   });
   executions.restore(await store.loadExecutions());
 
   const server = createJsonProtocolServer(stepFunctionsOperations({ stateMachines, executions }), log);
+  options.meter?.attach(server, 'stepfunctions', (req) =>
+    String(req.headers['x-amz-target'] ?? '').replace(/^AWSStepFunctions\./, ''),
+  );
   server.listen(options.port, options.host);
   await once(server, 'listening');
   executions.resumeRunning();
