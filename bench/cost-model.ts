@@ -42,9 +42,9 @@ export interface CostBreakdown {
   units: Record<string, number>;
 }
 
-export function priceSnapshot(snapshot: MeterSnapshot, prices: Prices, repoRoot: string): CostBreakdown {
+export function priceSnapshot(snapshot: MeterSnapshot, prices: Prices): CostBreakdown {
   const p = (name: string) => prices.prices[name]!.usd;
-  const logging = loggingConfig(repoRoot);
+  const logging = loggingConfig();
   const taskFunctions = new Set<string>(Object.values(workflow.functionPlaceholders));
   const lambdas = Object.entries(snapshot.lambda);
   const invocations = sum(lambdas.map(([, c]) => c.invocations));
@@ -57,9 +57,11 @@ export function priceSnapshot(snapshot: MeterSnapshot, prices: Prices, repoRoot:
   const logBytes = sum(lambdas.map(([, c]) => c.logBytes)) + snapshot.stepFunctions.logBytes;
   const sampled = Number(prices.assumptions.xraySampledShare?.value ?? 0.05);
   const traceRoots =
-    (logging.lambdaTracing
-      ? sum(lambdas.filter(([n]) => !taskFunctions.has(n)).map(([, c]) => c.invocations))
-      : 0) + (logging.stateMachineTracing ? snapshot.stepFunctions.executionsStarted : 0);
+    sum(
+      lambdas
+        .filter(([n]) => !taskFunctions.has(n) && logging.tracedFunctions.includes(n))
+        .map(([, c]) => c.invocations),
+    ) + (logging.stateMachineTracing ? snapshot.stepFunctions.executionsStarted : 0);
   const counted = {
     apiGatewayRequests: units(snapshot, 'apigateway'),
     lambdaInvocations: invocations,

@@ -124,7 +124,7 @@ async function shape(
     jobs,
     seconds,
     snapshot,
-    cost: priceSnapshot(snapshot, loadPrices(repoRoot), repoRoot),
+    cost: priceSnapshot(snapshot, loadPrices(repoRoot)),
   };
 }
 

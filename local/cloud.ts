@@ -166,7 +166,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const settings = resolveSettings({ ...settingsFromEnvironment(), ...options.settings });
   const { region, accountId } = localAccount;
   const queueSettings = { ...ingestQueue, ...options.queue };
-  const meter = new Meter(loggingConfig(repoRoot));
+  const meter = new Meter(loggingConfig());
 
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {

@@ -51,6 +51,7 @@ export class PipelineFunctions extends Construct {
           description: `Sluice ${name}: ${spec.description}`,
           timeoutSeconds: spec.timeoutSeconds,
           memoryMb: spec.memoryMb,
+          tracing: spec.tracing,
           environment: functionEnvironment(name, props.refs, props.settings),
         });
         return [name, fn];

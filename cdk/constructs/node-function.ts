@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { esbuildSettings } from '../bundling';
+import { observability } from '../wiring';
 import { logRetention, repoRoot } from './defaults';
 import { wildcard } from './nag';
 
@@ -17,6 +18,7 @@ export interface NodeFunctionProps {
   timeoutSeconds: number;
   memoryMb: number;
   environment?: Record<string, string>;
+  tracing?: 'Active' | 'PassThrough';
 }
 
 /**
@@ -40,7 +42,7 @@ export const bundling = {
 };
 
 /** Lambda's own log lines: START/END/REPORT (INFO) are dropped, platform warnings and errors kept. */
-export const systemLogLevel = lambda.SystemLogLevel.WARN;
+export const systemLogLevel = lambda.SystemLogLevel[observability.lambdaSystemLogLevel];
 
 const applicationLogLevels: Record<string, lambda.ApplicationLogLevel> = {
   TRACE: lambda.ApplicationLogLevel.TRACE,
@@ -74,10 +76,10 @@ export function nodeFunction(scope: Construct, id: string, props: NodeFunctionPr
     architecture: lambda.Architecture.ARM_64,
     timeout: Duration.seconds(props.timeoutSeconds),
     memorySize: props.memoryMb,
-    tracing: lambda.Tracing.ACTIVE,
+    tracing: props.tracing === 'PassThrough' ? lambda.Tracing.PASS_THROUGH : lambda.Tracing.ACTIVE,
     environment: props.environment,
     logGroup,
-    loggingFormat: lambda.LoggingFormat.JSON,
+    loggingFormat: lambda.LoggingFormat[observability.lambdaLogFormat],
     applicationLogLevelV2:
       applicationLogLevels[props.environment?.POWERTOOLS_LOG_LEVEL ?? 'INFO'] ??
       lambda.ApplicationLogLevel.INFO,

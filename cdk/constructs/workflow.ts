@@ -10,7 +10,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { type FunctionName, executionEnded, workflow } from '../wiring';
+import { type FunctionName, executionEnded, observability, workflow } from '../wiring';
 import { logRetention, repoRoot } from './defaults';
 import { wildcard } from './nag';
 
@@ -28,7 +28,10 @@ export const readDefinition = (): string =>
  * ERROR only failures are logged (ExecutionFailed/TimedOut/Aborted, TaskFailed, …), with their input and cause.
  * The execution history (console graph, GetExecutionHistory) is kept by Step Functions whatever the log level.
  */
-export const stateMachineLogging = { level: 'ERROR', includeExecutionData: true } as const;
+export const stateMachineLogging = {
+  level: observability.stateMachineLogLevel,
+  includeExecutionData: observability.stateMachineIncludeExecutionData,
+} as const;
 
 /**
  * The ingest state machine, built from the ASL file with only its `${Placeholder}`s substituted by
@@ -52,7 +55,7 @@ export class Workflow extends Construct {
       definitionBody: sfn.DefinitionBody.fromString(readDefinition()),
       definitionSubstitutions: Object.fromEntries(taskFunctions.map(([key, fn]) => [key, fn.functionArn])),
       stateMachineType: sfn.StateMachineType.STANDARD,
-      tracingEnabled: true,
+      tracingEnabled: observability.stateMachineTracing,
       logs: {
         destination: new logs.LogGroup(this, 'Logs', { retention: logRetention }),
         level: sfn.LogLevel[stateMachineLogging.level],

@@ -1,38 +1,24 @@
 /**
- * How the deployed stack logs and traces, read from the CDK constructs' source (the local cloud does not synth
- * the stack): Lambda's log format / system log level and tracing (cdk/constructs/node-function.ts), the state
- * machine's log level, includeExecutionData and tracing (cdk/constructs/workflow.ts). A construct that cannot
- * be read gives the CDK defaults (text logs with platform lines, no tracing, state machine logging OFF).
+ * How the deployed stack logs and traces, from the wiring the stack itself applies (cdk/wiring.ts
+ * `observability` and each function's `tracing`): whether Lambda writes its START/END/REPORT lines, which
+ * functions start X-Ray traces, and the state machine's log level, execution data and tracing.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { functionNames, functions, observability } from '../../cdk/wiring';
 import type { LoggingConfig } from './meter';
 
-const read = (file: string): string => {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-};
+/** Lambda's platform lines are INFO: written in the text format always, in JSON unless the level is above INFO. */
+export const writesPlatformLines = (format: string, systemLevel: string): boolean =>
+  format !== 'JSON' || /^(DEBUG|INFO)$/.test(systemLevel);
 
-export function loggingConfigFromSource(nodeFunction: string, workflow: string): LoggingConfig {
-  const jsonLogs = /loggingFormat:\s*lambda\.LoggingFormat\.JSON/.test(nodeFunction);
-  const systemLevel = /systemLogLevel(?:V2)?:\s*lambda\.SystemLogLevel(?:V2)?\.(\w+)/.exec(nodeFunction)?.[1];
-  const level = /level:\s*sfn\.LogLevel\.(\w+)/.exec(workflow)?.[1] ?? 'OFF';
+export function loggingConfig(): LoggingConfig {
   return {
-    // In the JSON format, a system log level of WARN drops START/END/REPORT; the text format always writes them.
-    lambdaPlatformLines: !jsonLogs || !systemLevel || /^(INFO|DEBUG)$/.test(systemLevel),
-    lambdaTracing: /tracing:\s*lambda\.Tracing\.ACTIVE/.test(nodeFunction),
-    stateMachineLogLevel: level,
-    includeExecutionData: /includeExecutionData:\s*true/.test(workflow),
-    stateMachineTracing: /tracingEnabled:\s*true/.test(workflow),
+    lambdaPlatformLines: writesPlatformLines(
+      observability.lambdaLogFormat,
+      observability.lambdaSystemLogLevel,
+    ),
+    tracedFunctions: functionNames.filter((name) => (functions[name].tracing ?? 'Active') === 'Active'),
+    stateMachineLogLevel: observability.stateMachineLogLevel,
+    includeExecutionData: observability.stateMachineIncludeExecutionData,
+    stateMachineTracing: observability.stateMachineTracing,
   };
-}
-
-export function loggingConfig(repoRoot: string): LoggingConfig {
-  return loggingConfigFromSource(
-    read(join(repoRoot, 'cdk/constructs/node-function.ts')),
-    read(join(repoRoot, 'cdk/constructs/workflow.ts')),
-  );
 }

@@ -89,7 +89,8 @@ export interface MeterSource {
 export interface LoggingConfig {
   /** Lambda writes START/END/REPORT lines (text log format, or JSON with system log level INFO/DEBUG). */
   lambdaPlatformLines: boolean;
-  lambdaTracing: boolean;
+  /** Functions with active tracing (they start, and are billed for, sampled traces). */
+  tracedFunctions: readonly string[];
   /** Step Functions log level: ALL, ERROR, FATAL or OFF. */
   stateMachineLogLevel: string;
   includeExecutionData: boolean;
@@ -172,7 +173,7 @@ export class Meter {
         platformLineBytes.start +
         platformLineBytes.end +
         platformLineBytes.report +
-        (this.logging.lambdaTracing ? platformLineBytes.reportXray : 0);
+        (this.logging.tracedFunctions.includes(name) ? platformLineBytes.reportXray : 0);
     }
   }
 

@@ -242,20 +242,24 @@ describe('functions', () => {
     expect([...pipelineFunctions(template).keys()].sort()).toEqual([...functionNames].sort());
   });
 
-  it('runs each on nodejs22.x/arm64 with active tracing, its wiring timeout and memory, and its own log group', () => {
+  it('runs each on nodejs22.x/arm64 with its wiring tracing (Active unless set), timeout and memory, and its own log group', () => {
     const logGroups = resourcesOf(template, 'AWS::Logs::LogGroup');
     for (const name of functionNames) {
       const { props } = pipelineFunctions(template).get(name)!;
       expect(props).toMatchObject({
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
-        TracingConfig: { Mode: 'Active' },
+        TracingConfig: { Mode: functions[name].tracing ?? 'Active' },
         Handler: 'index.handler',
         Timeout: functions[name].timeoutSeconds,
         MemorySize: functions[name].memoryMb,
       });
       expect(logGroups[props.LoggingConfig.LogGroup.Ref]?.Properties.RetentionInDays).toBeGreaterThan(0);
     }
+    // Only the API's hot path passes traces through (its sampled traces would cost more than the rest of it).
+    expect(functionNames.filter((name) => functions[name].tracing === 'PassThrough')).toEqual([
+      'submit-events',
+    ]);
   });
 
   it('logs JSON: application lines at the wiring log level, platform lines at WARN (no START/END/REPORT)', () => {

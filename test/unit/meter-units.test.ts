@@ -23,7 +23,8 @@ import {
   writeUnitsOf,
   type DynamoItem,
 } from '../../local/meter/units';
-import { loggingConfigFromSource } from '../../local/meter/logging-config';
+import { loggingConfig, writesPlatformLines } from '../../local/meter/logging-config';
+import { observability } from '../../cdk/wiring';
 import { Meter } from '../../local/meter/meter';
 
 const KB = 1024;
@@ -140,28 +141,28 @@ describe('S3 operations and tiers', () => {
 });
 
 describe('logs and transitions', () => {
-  it('reads the stack logging configuration from the constructs', () => {
-    const config = loggingConfigFromSource(
-      'tracing: lambda.Tracing.ACTIVE,',
-      'tracingEnabled: true, logs: { level: sfn.LogLevel.ERROR, includeExecutionData: false }',
-    );
-    expect(config).toEqual({
-      lambdaPlatformLines: true,
-      lambdaTracing: true,
-      stateMachineLogLevel: 'ERROR',
-      includeExecutionData: false,
-      stateMachineTracing: true,
+  it('takes the stack logging configuration from the wiring the stack applies', () => {
+    const config = loggingConfig();
+    expect(config).toMatchObject({
+      lambdaPlatformLines: writesPlatformLines(
+        observability.lambdaLogFormat,
+        observability.lambdaSystemLogLevel,
+      ),
+      stateMachineLogLevel: observability.stateMachineLogLevel,
+      includeExecutionData: observability.stateMachineIncludeExecutionData,
+      stateMachineTracing: observability.stateMachineTracing,
     });
-    expect(
-      loggingConfigFromSource(
-        'loggingFormat: lambda.LoggingFormat.JSON, systemLogLevelV2: lambda.SystemLogLevel.WARN',
-        '',
-      ).lambdaPlatformLines,
-    ).toBe(false);
+    // The API's hot path passes traces through; the others start them.
+    expect(config.tracedFunctions).not.toContain('submit-events');
+    expect(config.tracedFunctions).toContain('start-execution');
+    // Lambda's START/END/REPORT lines are INFO: written in text format always, in JSON unless filtered out.
+    expect(writesPlatformLines('Text', 'WARN')).toBe(true);
+    expect(writesPlatformLines('JSON', 'INFO')).toBe(true);
+    expect(writesPlatformLines('JSON', 'WARN')).toBe(false);
   });
 
   it('counts a transition per state entered and per task retry, and logs only what the level keeps', async () => {
-    const meter = new Meter(loggingConfigFromSource('', 'level: sfn.LogLevel.ERROR'));
+    const meter = new Meter({ ...loggingConfig(), stateMachineLogLevel: 'ERROR' });
     const arn = 'arn:aws:states:us-east-1:0:execution:m:e';
     for (const type of [
       'ExecutionStarted',
