@@ -81,6 +81,10 @@ export interface Endpoints {
 export interface LocalCloud {
   endpoints: Endpoints;
   faults: FaultInjector<FunctionName>;
+  /** Tests only: the next `times` StartExecution calls are throttled (ThrottlingException), as under AWS's rate. */
+  throttleStartExecution(times: number): void;
+  /** How many of those throttles have not answered yet. */
+  pendingStartExecutionThrottles(): number;
   /** What a deployment would be billed for since the last reset (local/meter; priced by bench/cost.ts). */
   meter: { snapshot(): Promise<MeterSnapshot>; reset(): Promise<void> };
   stop(): Promise<void>;
@@ -402,6 +406,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     return {
       endpoints,
       faults: runtime.faults,
+      throttleStartExecution: (times) => sfn.throttleStartExecution(times),
+      pendingStartExecutionThrottles: () => sfn.pendingThrottles(),
       meter: { snapshot: () => meter.snapshot(), reset: () => meter.reset() },
       stop: () =>
         (stopped ??= (async () => {

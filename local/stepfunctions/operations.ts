@@ -13,6 +13,8 @@ export interface ServiceState {
   /** By ARN. */
   stateMachines: ReadonlyMap<string, StateMachineEntry>;
   executions: Executions;
+  /** Tests only: how many of the next StartExecution calls answer ThrottlingException, as AWS's rate limit does. */
+  throttles?: { startExecution: number };
 }
 
 const arn = z.string().min(1).max(256);
@@ -136,6 +138,7 @@ const isString = (key: unknown): key is string => typeof key === 'string';
 export function stepFunctionsOperations({
   stateMachines,
   executions,
+  throttles,
 }: ServiceState): Record<string, Operation> {
   function stateMachine(stateMachineArn: string): StateMachineEntry {
     if (!parseStateMachineArn(stateMachineArn))
@@ -156,6 +159,10 @@ export function stepFunctionsOperations({
 
   return {
     async StartExecution(raw) {
+      if (throttles && throttles.startExecution > 0) {
+        throttles.startExecution -= 1;
+        throw new SfnError('ThrottlingException', 'Rate exceeded');
+      }
       const request = parse(requests.StartExecution, raw);
       const machine = stateMachine(request.stateMachineArn);
       const nameProblem = request.name === undefined ? undefined : invalidNameReason(request.name);

@@ -57,6 +57,10 @@ export interface StepFunctionsService {
   endpoint: string;
   /** By state machine name. */
   stateMachineArns: Record<string, string>;
+  /** Tests only: the next `times` StartExecution calls answer ThrottlingException (a throttling storm). */
+  throttleStartExecution(times: number): void;
+  /** How many armed throttles are still to answer. */
+  pendingThrottles(): number;
   stop(): Promise<void>;
 }
 
@@ -106,7 +110,11 @@ export async function startStepFunctionsService(
   });
   executions.restore(await store.loadExecutions());
 
-  const server = createJsonProtocolServer(stepFunctionsOperations({ stateMachines, executions }), log);
+  const throttles = { startExecution: 0 };
+  const server = createJsonProtocolServer(
+    stepFunctionsOperations({ stateMachines, executions, throttles }),
+    log,
+  );
   options.meter?.attach(server, 'stepfunctions', (req) =>
     String(req.headers['x-amz-target'] ?? '').replace(/^AWSStepFunctions\./, ''),
   );
@@ -120,6 +128,10 @@ export async function startStepFunctionsService(
     stateMachineArns: Object.fromEntries(
       [...stateMachines.values()].map((machine) => [machine.name, machine.arn]),
     ),
+    throttleStartExecution(times) {
+      throttles.startExecution = times;
+    },
+    pendingThrottles: () => throttles.startExecution,
     async stop() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
