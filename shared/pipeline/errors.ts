@@ -42,7 +42,8 @@ const NETWORK_CODES = new Set([
   'ENETUNREACH',
 ]);
 
-interface ErrorLike {
+/** What the SDK's and Node's errors may carry, as far as classifying them goes. */
+export interface ErrorLike {
   name?: unknown;
   code?: unknown;
   $retryable?: unknown;

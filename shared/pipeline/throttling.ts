@@ -3,11 +3,7 @@
  * invocation, for as long as its time budget allows; past that the caller re-queues the work with a delay, so
  * throttling alone never fails a job. Pure apart from the injected clock, sleep and randomness.
  */
-
-interface ErrorLike {
-  name?: unknown;
-  $metadata?: { httpStatusCode?: number };
-}
+import type { ErrorLike } from './errors';
 
 const THROTTLING_NAMES = new Set([
   'ThrottlingException',
