@@ -136,14 +136,48 @@ export type RefName = Exclude<Binding, { setting: keyof Settings }>['ref'];
 export const ref = (name: RefName): Binding => ({ ref: name });
 const setting = (name: keyof Settings): [string, Binding] => [settingEnvNames[name], { setting: name }];
 
-/** Least-privilege access each function needs; the stack turns these into CDK grants. */
+/** Top-level key prefixes of the one bucket (docs/design.md "S3 layout"). */
+export const bucketPrefixes = ['submissions/', 'uploads/', 'work/', 'reports/', 'web/'] as const;
+export type Prefix = (typeof bucketPrefixes)[number];
+
+/**
+ * What a function may do under which prefixes: `read` is s3:GetObject (GetObject and HeadObject), `write`
+ * s3:PutObject, `delete` s3:DeleteObject, `list` s3:ListBucket limited to the prefix by `s3:prefix`.
+ */
+export interface BucketAccess {
+  read?: Prefix[];
+  write?: Prefix[];
+  delete?: Prefix[];
+  list?: Prefix[];
+}
+
+/** The DynamoDB API calls a function makes (the stores in shared/aws/stores/ name each one). */
+export type TableAction =
+  'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'BatchGetItem' | 'BatchWriteItem';
+
+export interface TableAccess {
+  /** Actions on the table itself. */
+  actions: TableAction[];
+  /** Indexes the function queries (dynamodb:Query on that index's ARN only). */
+  queryIndexes?: (typeof table.indexes)[number]['name'][];
+}
+
+/** Least-privilege access each function needs; the stack turns these into IAM statements. */
 export interface Access {
-  table?: 'read' | 'readWrite';
-  bucket?: 'read' | 'write' | 'readWrite';
+  table?: TableAccess;
+  bucket?: BucketAccess;
   queue?: 'send';
   stateMachine?: 'start';
   signingKey?: 'read';
 }
+
+/** The IAM actions a bucket access entry allows, by the kind of access. */
+export const s3Actions = {
+  read: 's3:GetObject',
+  write: 's3:PutObject',
+  delete: 's3:DeleteObject',
+  list: 's3:ListBucket',
+} as const satisfies Record<keyof BucketAccess, string>;
 
 export interface FunctionSpec {
   /** Handler module, relative to the repo root; it exports `handler`. */
@@ -215,7 +249,12 @@ const functionSpecs = {
       ]),
       ...jobKeys,
     },
-    access: { table: 'readWrite', bucket: 'write', queue: 'send' },
+    // jobs.create (PutItem), a failed enqueue marks the job FAILED (UpdateItem); large submissions to submissions/.
+    access: {
+      table: { actions: ['PutItem', 'UpdateItem'] },
+      bucket: { write: ['submissions/'] },
+      queue: 'send',
+    },
   },
   'create-upload': {
     entry: 'functions/create-upload/handler.ts',
@@ -231,7 +270,8 @@ const functionSpecs = {
       ...Object.fromEntries([setting('uploadUrlTtlSeconds'), setting('uploadGraceSeconds')]),
       ...jobKeys,
     },
-    access: { table: 'readWrite', queue: 'send', signingKey: 'read' },
+    // No bucket access: the client PUTs the file through CloudFront with the signed URL.
+    access: { table: { actions: ['PutItem', 'UpdateItem'] }, queue: 'send', signingKey: 'read' },
   },
   'read-jobs': {
     entry: 'functions/read-jobs/handler.ts',
@@ -239,7 +279,8 @@ const functionSpecs = {
     timeoutSeconds: 10,
     memoryMb: 512,
     env: { TABLE_NAME: ref('tableName'), BUCKET_NAME: ref('bucketName'), ...jobKeys },
-    access: { table: 'read', bucket: 'read' },
+    // jobs.get and jobs.list; the rejection report's pages from reports/.
+    access: { table: { actions: ['GetItem', 'Query'] }, bucket: { read: ['reports/'] } },
   },
   'query-events': {
     entry: 'functions/query-events/handler.ts',
@@ -247,7 +288,8 @@ const functionSpecs = {
     timeoutSeconds: 10,
     memoryMb: 256,
     env: { TABLE_NAME: ref('tableName'), ...typeKeys },
-    access: { table: 'read' },
+    // events.get on the table; events.queryByType on the type index only.
+    access: { table: { actions: ['GetItem'], queryIndexes: ['gsi1'] } },
   },
   'manage-schemas': {
     entry: 'functions/manage-schemas/handler.ts',
@@ -255,7 +297,8 @@ const functionSpecs = {
     timeoutSeconds: 10,
     memoryMb: 512,
     env: { TABLE_NAME: ref('tableName') },
-    access: { table: 'readWrite' },
+    // schemas.put (UpdateItem), schemas.get, schemas.list (Query on the table).
+    access: { table: { actions: ['UpdateItem', 'GetItem', 'Query'] } },
   },
   'start-execution': {
     entry: 'functions/start-execution/handler.ts',
@@ -276,7 +319,13 @@ const functionSpecs = {
       ...Object.fromEntries([setting('uploadGraceSeconds')]),
       ...jobKeys,
     },
-    access: { table: 'readWrite', stateMachine: 'start', queue: 'send', bucket: 'readWrite' },
+    // jobs.get and jobs.transition; HeadObject of an upload at its deadline; group objects to work/groups/.
+    access: {
+      table: { actions: ['GetItem', 'UpdateItem'] },
+      stateMachine: 'start',
+      queue: 'send',
+      bucket: { read: ['uploads/'], write: ['work/'] },
+    },
   },
   'prepare-job': {
     entry: 'functions/prepare-job/handler.ts',
@@ -295,7 +344,11 @@ const functionSpecs = {
       ]),
       ...jobKeys,
     },
-    access: { table: 'readWrite', bucket: 'readWrite' },
+    // jobs.transition and jobs.get; reads the submission (submissions/ or uploads/), writes chunks to work/.
+    access: {
+      table: { actions: ['UpdateItem', 'GetItem'] },
+      bucket: { read: ['submissions/', 'uploads/'], write: ['work/'] },
+    },
   },
   'ingest-chunk': {
     entry: 'functions/ingest-chunk/handler.ts',
@@ -308,7 +361,8 @@ const functionSpecs = {
       ...Object.fromEntries([setting('maxEventBytes'), setting('writeConcurrency')]),
       ...typeKeys,
     },
-    access: { table: 'readWrite', bucket: 'readWrite' },
+    // events.putIfAbsent (PutItem), schemas.get; the chunk from work/, its result to work/.
+    access: { table: { actions: ['PutItem', 'GetItem'] }, bucket: { read: ['work/'], write: ['work/'] } },
   },
   'finalize-job': {
     entry: 'functions/finalize-job/handler.ts',
@@ -321,7 +375,11 @@ const functionSpecs = {
       ...Object.fromEntries([setting('reportPageSize')]),
       ...jobKeys,
     },
-    access: { table: 'readWrite', bucket: 'readWrite' },
+    // jobs.transition and jobs.get; chunk results from work/, report pages to reports/.
+    access: {
+      table: { actions: ['UpdateItem', 'GetItem'] },
+      bucket: { read: ['work/'], write: ['reports/'] },
+    },
   },
   'ingest-group': {
     entry: 'functions/ingest-group/handler.ts',
@@ -343,7 +401,11 @@ const functionSpecs = {
       ...jobKeys,
       ...typeKeys,
     },
-    access: { table: 'readWrite', bucket: 'readWrite' },
+    // events.putIfAbsent (PutItem), schemas.get, jobs.transition; the group from work/, reports to reports/.
+    access: {
+      table: { actions: ['PutItem', 'GetItem', 'UpdateItem'] },
+      bucket: { read: ['work/'], write: ['reports/'] },
+    },
   },
   'mark-job-failed': {
     entry: 'functions/mark-job-failed/handler.ts',
@@ -351,7 +413,8 @@ const functionSpecs = {
     timeoutSeconds: 30,
     memoryMb: 256,
     env: { TABLE_NAME: ref('tableName'), ...jobKeys },
-    access: { table: 'readWrite' },
+    // jobs.transition and jobs.get.
+    access: { table: { actions: ['UpdateItem', 'GetItem'] } },
   },
   'record-execution-end': {
     entry: 'functions/record-execution-end/handler.ts',
@@ -361,7 +424,8 @@ const functionSpecs = {
     memoryMb: 256,
     // The bucket: a group execution's jobs from its group object when the event carries no input.
     env: { TABLE_NAME: ref('tableName'), BUCKET_NAME: ref('bucketName'), ...jobKeys },
-    access: { table: 'readWrite', bucket: 'read' },
+    // jobs.transition; the group object from work/groups/.
+    access: { table: { actions: ['UpdateItem'] }, bucket: { read: ['work/'] } },
   },
 } satisfies Record<string, FunctionSpec>;
 

@@ -1,3 +1,4 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -8,12 +9,15 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import {
   type Access,
+  type BucketAccess,
+  type Prefix,
   type FunctionName,
   type RefName,
   type Settings,
   functionEnvironment,
   functionNames,
   functions,
+  s3Actions,
 } from '../wiring';
 import { wildcard } from './nag';
 import { nodeFunction } from './node-function';
@@ -59,18 +63,19 @@ export class PipelineFunctions extends Construct {
     ) as Record<FunctionName, NodejsFunction>;
   }
 
-  /** Grants each function exactly the access its wiring entry declares. */
+  /** Grants each function exactly the access its wiring entry declares, as IAM statements of its own. */
   grantAccess(targets: AccessTargets): void {
     for (const name of functionNames) {
       const fn = this.byName[name];
-      const wildcards = grantAccess(fn, functions[name].access, targets);
+      const access = functions[name].access;
+      const wildcards = grantAccess(fn, access, targets);
       if (wildcards.length === 0) continue;
       NagSuppressions.addResourceSuppressions(
         fn.role!,
         [
           {
             id: 'AwsSolutions-IAM5',
-            reason: `The access cdk/wiring.ts declares for ${name} (${JSON.stringify(functions[name].access)}), as CDK grants it: objects of the one bucket, the table's indexes.`,
+            reason: `cdk/wiring.ts gives ${name} object access by key prefix (${describeBucketAccess(access.bucket)}): keys under a prefix carry tenant, job and chunk ids unknown at deploy time, so the object ARN ends in <prefix>*; no other prefix of the bucket is reachable.`,
             appliesTo: wildcards,
           },
         ],
@@ -80,35 +85,56 @@ export class PipelineFunctions extends Construct {
   }
 }
 
-/** CDK's S3 grants use these action families; each is a wildcard finding for cdk-nag. */
-const s3ReadActions = ['s3:GetObject*', 's3:GetBucket*', 's3:List*'];
-const bucketGrants = {
-  read: { grant: (b: s3.IBucket, fn: NodejsFunction) => b.grantRead(fn), actions: s3ReadActions },
-  write: { grant: (b: s3.IBucket, fn: NodejsFunction) => b.grantPut(fn), actions: ['s3:Abort*'] },
-  readWrite: {
-    grant: (b: s3.IBucket, fn: NodejsFunction) => b.grantReadWrite(fn),
-    actions: [...s3ReadActions, 's3:DeleteObject*', 's3:Abort*'],
-  },
-};
+const describeBucketAccess = (bucket: BucketAccess | undefined): string =>
+  Object.entries(bucket ?? {})
+    .map(([kind, prefixes]) => `${kind} ${(prefixes as Prefix[]).join(', ')}`)
+    .join('; ');
 
 /**
- * Grants `access` and returns the IAM5 findings those grants cause on purpose: the table's index ARNs (for
- * queries on gsi1), the objects of the one bucket and the S3 action families above.
+ * Grants `access` as statements scoped to exactly the declared prefixes, actions, table and indexes, and
+ * returns the IAM5 findings the prefix wildcards cause on purpose.
  */
 function grantAccess(fn: NodejsFunction, access: Access, targets: AccessTargets): string[] {
-  const wildcards: string[] = [];
+  const wildcards = new Set<string>();
   if (access.table) {
-    if (access.table === 'read') targets.table.grantReadData(fn);
-    else targets.table.grantReadWriteData(fn);
-    wildcards.push(wildcard.indexesOf(targets.table));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: access.table.actions.map((action) => `dynamodb:${action}`),
+        resources: [targets.table.tableArn],
+      }),
+    );
+    for (const index of access.table.queryIndexes ?? []) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:Query'],
+          resources: [`${targets.table.tableArn}/index/${index}`],
+        }),
+      );
+    }
   }
-  if (access.bucket) {
-    const { grant, actions } = bucketGrants[access.bucket];
-    grant(targets.bucket, fn);
-    wildcards.push(...actions.map(wildcard.action), wildcard.objectsOf(targets.bucket));
+  const bucket = access.bucket ?? {};
+  for (const kind of ['read', 'write', 'delete'] as const) {
+    const prefixes = bucket[kind] ?? [];
+    if (prefixes.length === 0) continue;
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [s3Actions[kind]],
+        resources: prefixes.map((prefix) => targets.bucket.arnForObjects(`${prefix}*`)),
+      }),
+    );
+    for (const prefix of prefixes) wildcards.add(wildcard.objectsUnder(targets.bucket, prefix));
+  }
+  if (bucket.list?.length) {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [s3Actions.list],
+        resources: [targets.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': bucket.list.map((prefix) => `${prefix}*`) } },
+      }),
+    );
   }
   if (access.queue === 'send') targets.queue.grantSendMessages(fn);
   if (access.stateMachine === 'start') targets.stateMachine.grantStartExecution(fn);
   if (access.signingKey === 'read') targets.signingKey.grantRead(fn);
-  return wildcards;
+  return [...wildcards];
 }

@@ -14,8 +14,7 @@ export function nagArn(resource: IConstruct): string {
 export const wildcard = {
   /** X-Ray and CloudWatch Logs delivery APIs have no resource-level permissions. */
   anyResource: 'Resource::*',
-  objectsOf: (bucket: IConstruct) => `Resource::${nagArn(bucket)}/*`,
-  indexesOf: (table: IConstruct) => `Resource::${nagArn(table)}/index/*`,
+  /** Objects under one key prefix of a bucket (`<bucket ARN>/<prefix>*`). */
+  objectsUnder: (bucket: IConstruct, prefix: string) => `Resource::${nagArn(bucket)}/${prefix}*`,
   versionsOf: (fn: IConstruct) => `Resource::${nagArn(fn)}:*`,
-  action: (action: string) => `Action::${action}`,
 };

@@ -313,14 +313,17 @@ describe('least privilege', () => {
       : actionsOf(statementsOf(name)).includes(action);
 
   it('grants each function what its wiring access says and nothing of what it does not', () => {
+    // Exact prefixes and actions per statement: test/cdk/least-privilege.test.ts.
     for (const name of functionNames) {
       const access = functions[name].access;
       const expectations: [string, boolean][] = [
-        ['dynamodb:Query', access.table !== undefined],
-        ['dynamodb:PutItem', access.table === 'readWrite'],
-        ['s3:GetObject*', access.bucket === 'read' || access.bucket === 'readWrite'],
-        ['s3:PutObject', access.bucket === 'write' || access.bucket === 'readWrite'],
-        ['s3:DeleteObject*', access.bucket === 'readWrite'],
+        ['dynamodb:Query', Boolean(access.table?.actions.includes('Query') || access.table?.queryIndexes)],
+        ['dynamodb:PutItem', access.table?.actions.includes('PutItem') ?? false],
+        ['dynamodb:Scan', false],
+        ['s3:GetObject', (access.bucket?.read?.length ?? 0) > 0],
+        ['s3:PutObject', (access.bucket?.write?.length ?? 0) > 0],
+        ['s3:DeleteObject', (access.bucket?.delete?.length ?? 0) > 0],
+        ['s3:ListBucket', (access.bucket?.list?.length ?? 0) > 0],
         ['sqs:SendMessage to the ingest queue', access.queue === 'send'],
         ['states:StartExecution', access.stateMachine === 'start'],
         ['secretsmanager:GetSecretValue', access.signingKey === 'read'],
@@ -567,7 +570,13 @@ describe('CDN and signing key', () => {
     expect(origin.OriginAccessControlId).toEqual(config().Origins[0]!.OriginAccessControlId);
   });
 
-  it('lets only this distribution read and write the bucket', () => {
+  it('lets only this distribution GET web/ and PUT uploads/, and nothing else of the bucket', () => {
+    const fromDistribution = {
+      StringEquals: { 'AWS:SourceArn': { 'Fn::Join': ['', Match.arrayWith([ref(ids.distribution)])] } },
+    };
+    const objectsUnder = (prefix: string) => ({
+      'Fn::Join': ['', [getAtt(ids.bucket, 'Arn'), `/${prefix}*`]],
+    });
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: ref(ids.bucket),
       PolicyDocument: {
@@ -575,12 +584,16 @@ describe('CDN and signing key', () => {
           Match.objectLike({
             Effect: 'Allow',
             Principal: { Service: 'cloudfront.amazonaws.com' },
-            Action: ['s3:GetObject', 's3:PutObject'],
-            Condition: {
-              StringEquals: {
-                'AWS:SourceArn': { 'Fn::Join': ['', Match.arrayWith([ref(ids.distribution)])] },
-              },
-            },
+            Action: 's3:GetObject',
+            Resource: objectsUnder('web/'),
+            Condition: fromDistribution,
+          }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudfront.amazonaws.com' },
+            Action: 's3:PutObject',
+            Resource: objectsUnder(ingestQueue.uploadPrefix),
+            Condition: fromDistribution,
           }),
         ]),
       },
