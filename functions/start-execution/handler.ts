@@ -45,20 +45,6 @@ const env = readEnv({
 });
 const jobs = jobStore(env.TABLE_NAME);
 
-/**
- * HeadObject of an upload. This function may GetObject under uploads/ but not ListBucket (cdk/wiring.ts), so S3
- * answers a missing key with 403 instead of 404: under a prefix it can read, that 403 means "not there".
- */
-async function uploadPresent(key: string): Promise<boolean> {
-  try {
-    return (await head(env.BUCKET_NAME, key)) !== undefined;
-  } catch (error) {
-    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403)
-      return false;
-    throw error;
-  }
-}
-
 /** Time kept at the end of the invocation to re-queue throttled messages and answer. */
 const RESERVE_MS = 10_000;
 const GROUP_CONCURRENCY = 4;
@@ -130,7 +116,7 @@ async function uploadDeadline(run: Run, message: UploadDeadlineMessage, body: st
     logger.info('upload deadline passed, job not waiting', { jobId, why: next.why });
     return 'started';
   }
-  if (next.action === 'check' && (await uploadPresent(next.key))) {
+  if (next.action === 'check' && (await head(env.BUCKET_NAME, next.key))) {
     // The file landed but its notification has not started the job (late, lost or still queued): start it
     // here. The execution name is the job id, so the notification's own start is then a no-op.
     logger.info('upload deadline found the file, starting the job', { jobId, key: next.key });

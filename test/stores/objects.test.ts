@@ -1,6 +1,13 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import {
   getJson,
   getStream,
@@ -39,6 +46,22 @@ describe('S3 object helpers', () => {
     expect(await getJson('b', 'missing', client)).toBeUndefined();
     expect(await head('b', 'missing', client)).toBeUndefined();
     await expect(getStream('b', 'missing', client)).rejects.toMatchObject({ name: 'NoSuchKey' });
+  });
+
+  it("reads S3's 403 for a missing key (a caller without ListBucket) as missing, and other errors as errors", async () => {
+    const denied = () =>
+      new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 } });
+    s3.on(HeadObjectCommand).rejects(denied());
+    s3.on(GetObjectCommand).rejects(denied());
+    expect(await head('b', 'work/none', client)).toBeUndefined();
+    expect(await getText('b', 'work/none', client)).toBeUndefined();
+    const failing = new S3ServiceException({
+      name: 'SlowDown',
+      $fault: 'server',
+      $metadata: { httpStatusCode: 503 },
+    });
+    s3.on(GetObjectCommand).rejects(failing);
+    await expect(getText('b', 'work/x', client)).rejects.toBe(failing);
   });
 
   it('streams a body with its size, reads its tail and its size alone', async () => {

@@ -12,9 +12,16 @@ import {
 } from '@aws-sdk/client-s3';
 import { s3 } from '../clients';
 
+/**
+ * A GET or HEAD of a key that does not exist. Functions may read only their own prefixes and may not list the
+ * bucket (cdk/wiring.ts access, proved over the template by test/cdk/least-privilege.test.ts), and S3 answers a
+ * missing key with 403 instead of 404 to a caller without s3:ListBucket: under the prefixes a function reads, a
+ * 403 therefore means "not there".
+ */
 export function isMissingObject(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } } | null;
-  return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
+  const status = e?.$metadata?.httpStatusCode;
+  return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || status === 404 || status === 403;
 }
 
 async function unlessMissing<T>(read: () => Promise<T>): Promise<T | undefined> {
