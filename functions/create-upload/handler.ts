@@ -1,9 +1,8 @@
 /** POST /uploads: a PENDING_UPLOAD job, a CloudFront signed PUT URL for its file, and its deadline message. */
-import * as z from 'zod';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { getSignedUrl } from '@aws-sdk/cloudfront-signer';
-import { readEnv, intVar } from '../../shared/config';
+import { readEnv, intVar, textVar } from '../../shared/config';
 import { secretsManager, sqs } from '../../shared/aws/clients';
 import { jobStore } from '../../shared/aws/stores/jobs';
 import { tenantOf } from '../../shared/http/request';
@@ -22,11 +21,11 @@ import {
 } from '../../shared/api/uploads';
 
 const env = readEnv({
-  TABLE_NAME: z.string().min(1),
-  QUEUE_URL: z.string().min(1),
-  CDN_URL: z.string().min(1),
-  SIGNING_KEY_SECRET_ARN: z.string().min(1),
-  SIGNING_KEY_PAIR_ID: z.string().min(1),
+  TABLE_NAME: textVar,
+  QUEUE_URL: textVar,
+  CDN_URL: textVar,
+  SIGNING_KEY_SECRET_ARN: textVar,
+  SIGNING_KEY_PAIR_ID: textVar,
   UPLOAD_URL_TTL_SECONDS: intVar,
   UPLOAD_GRACE_SECONDS: intVar,
 });

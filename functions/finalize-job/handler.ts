@@ -1,6 +1,5 @@
 /** Workflow task FinalizeJob: add up the chunk results, write the rejection report, mark the job SUCCEEDED. */
-import * as z from 'zod';
-import { intVar, readEnv } from '../../shared/config';
+import { intVar, readEnv, textVar } from '../../shared/config';
 import { jobStore } from '../../shared/aws/stores/jobs';
 import { getJson, putJson } from '../../shared/aws/stores/objects';
 import { toJobView, type JobView } from '../../shared/jobs/model';
@@ -22,8 +21,7 @@ export interface FinalizeJobInput {
 /** Chunk results read ahead of the one being added up: memory holds at most this many plus one. */
 const RESULTS_READ_AHEAD = 4;
 
-const config = () =>
-  readEnv({ TABLE_NAME: z.string().min(1), BUCKET_NAME: z.string().min(1), REPORT_PAGE_SIZE: intVar });
+const config = () => readEnv({ TABLE_NAME: textVar, BUCKET_NAME: textVar, REPORT_PAGE_SIZE: intVar });
 
 /** The chunk results in chunk order, a few reads ahead, never all of them at once. */
 async function* resultsInOrder(

@@ -3,8 +3,7 @@
  * or, for a group execution, on every job of the group still QUEUED (those IngestGroup finished keep their result).
  */
 import pLimit from 'p-limit';
-import * as z from 'zod';
-import { readEnv } from '../../shared/config';
+import { readEnv, textVar } from '../../shared/config';
 import { logger } from '../../shared/aws/observability';
 import { jobStore } from '../../shared/aws/stores/jobs';
 import { failureFrom, type JobStatus } from '../../shared/jobs/model';
@@ -35,7 +34,7 @@ export type MarkFailedOutput =
 /** Conditional writes in flight for a group (up to 1,000 jobs). */
 const GROUP_WRITE_CONCURRENCY = 16;
 
-const config = () => readEnv({ TABLE_NAME: z.string().min(1) });
+const config = () => readEnv({ TABLE_NAME: textVar });
 
 const isGroupInput = (input: MarkJobFailedInput | MarkGroupFailedInput): input is MarkGroupFailedInput =>
   'jobs' in input || 'group' in input;

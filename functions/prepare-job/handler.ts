@@ -1,6 +1,5 @@
 /** Workflow task PrepareJob: mark the job RUNNING, read its submission and write it to S3 as chunks. */
-import * as z from 'zod';
-import { intVar, readEnv } from '../../shared/config';
+import { intVar, readEnv, textVar } from '../../shared/config';
 import { jobStore } from '../../shared/aws/stores/jobs';
 import { putText } from '../../shared/aws/stores/objects';
 import { planChunks } from '../../shared/jobs/chunking';
@@ -31,8 +30,8 @@ export interface PrepareJobOutput {
 
 const config = () =>
   readEnv({
-    TABLE_NAME: z.string().min(1),
-    BUCKET_NAME: z.string().min(1),
+    TABLE_NAME: textVar,
+    BUCKET_NAME: textVar,
     MAX_UPLOAD_BYTES: intVar,
     MAX_UNCOMPRESSED_BYTES: intVar,
     MAX_EVENT_BYTES: intVar,

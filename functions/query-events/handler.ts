@@ -1,13 +1,12 @@
 /** GET /events?type=&since=&until=&limit=&cursor= and GET /events/{id}?source=: the caller's stored events. */
-import * as z from 'zod';
-import { readEnv } from '../../shared/config';
+import { readEnv, textVar } from '../../shared/config';
 import { apiHandler, pathParam, type ApiEvent } from '../../shared/api/router';
 import { eventStore } from '../../shared/aws/stores/events';
 import { ApiError } from '../../shared/http/errors';
 import { checkParam, parseLimit, parseTimeParam, tenantOf } from '../../shared/http/request';
 import { json } from '../../shared/http/responses';
 
-const events = () => eventStore(readEnv({ TABLE_NAME: z.string().min(1) }).TABLE_NAME);
+const events = () => eventStore(readEnv({ TABLE_NAME: textVar }).TABLE_NAME);
 
 /** A required query parameter that is compared with an event attribute, so bounded like one. */
 function requiredQuery(event: ApiEvent, name: string): string {

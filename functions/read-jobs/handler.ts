@@ -1,7 +1,6 @@
 /** GET /jobs, /jobs/{jobId}, /jobs/{jobId}/errors: the caller's jobs (another tenant's job is not found). */
-import * as z from 'zod';
 import pLimit from 'p-limit';
-import { readEnv } from '../../shared/config';
+import { readEnv, textVar } from '../../shared/config';
 import { getJson } from '../../shared/aws/stores/objects';
 import { jobStore } from '../../shared/aws/stores/jobs';
 import { ApiError } from '../../shared/http/errors';
@@ -12,7 +11,7 @@ import { pageKey, pagesFor } from '../../shared/pipeline/report';
 import type { Rejection } from '../../shared/cloudevents/types';
 import { apiHandler, pathParam, type ApiEvent } from '../../shared/api/router';
 
-const env = readEnv({ TABLE_NAME: z.string().min(1), BUCKET_NAME: z.string().min(1) });
+const env = readEnv({ TABLE_NAME: textVar, BUCKET_NAME: textVar });
 const jobs = jobStore(env.TABLE_NAME);
 /** Rejections per response: under 1 MB of JSON even with the longest ids and reasons. */
 const maxReportPage = 1000;

@@ -5,8 +5,7 @@
  */
 import type { EventBridgeEvent } from 'aws-lambda';
 import pLimit from 'p-limit';
-import * as z from 'zod';
-import { readEnv } from '../../shared/config';
+import { readEnv, textVar } from '../../shared/config';
 import { instrumented } from '../../shared/aws/handler';
 import { logger } from '../../shared/aws/observability';
 import { jobStore } from '../../shared/aws/stores/jobs';
@@ -29,7 +28,7 @@ export type RecordOutput =
 
 const GROUP_WRITE_CONCURRENCY = 16;
 
-const config = () => readEnv({ TABLE_NAME: z.string().min(1), BUCKET_NAME: z.string().min(1) });
+const config = () => readEnv({ TABLE_NAME: textVar, BUCKET_NAME: textVar });
 
 /** The group's jobs: from the input when the event carried it, else from the group object. */
 async function groupJobs(ended: EndedGroup, bucket: string) {

@@ -9,13 +9,12 @@
  * fails a job. Other errors are partial batch failures; on a message's last allowed receive they fail its job
  * (DeliveryFailed) before SQS moves the message to the DLQ, so no accepted job is left open.
  */
-import * as z from 'zod';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import pLimit from 'p-limit';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { readEnv, intVar } from '../../shared/config';
+import { readEnv, intVar, textVar } from '../../shared/config';
 import { sfn, sqs } from '../../shared/aws/clients';
 import { instrumented } from '../../shared/aws/handler';
 import { logger, metrics } from '../../shared/aws/observability';
@@ -36,10 +35,10 @@ import { groupExecutionInput, planGroups, type Group, type InlineJob } from '../
 import { requeueDelaySeconds, retryThrottled } from '../../shared/pipeline/throttling';
 
 const env = readEnv({
-  TABLE_NAME: z.string().min(1),
-  BUCKET_NAME: z.string().min(1),
-  STATE_MACHINE_ARN: z.string().min(1),
-  QUEUE_URL: z.string().min(1),
+  TABLE_NAME: textVar,
+  BUCKET_NAME: textVar,
+  STATE_MACHINE_ARN: textVar,
+  QUEUE_URL: textVar,
   MAX_RECEIVE_COUNT: intVar,
   UPLOAD_GRACE_SECONDS: intVar,
 });

@@ -3,10 +3,9 @@
  * `maxInlineBytes` travels in the message itself (PutItem + SendMessage, no S3 call: the starter groups it with
  * others); a larger one is stored in S3 first and the message points at it (one execution of its own).
  */
-import * as z from 'zod';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { readEnv, intVar } from '../../shared/config';
+import { readEnv, intVar, textVar } from '../../shared/config';
 import { sqs } from '../../shared/aws/clients';
 import { metrics } from '../../shared/aws/observability';
 import { jobStore } from '../../shared/aws/stores/jobs';
@@ -20,9 +19,9 @@ import { enqueueOrFailJob, newJobRecord } from '../../shared/api/job-intake';
 import { inlineSubmissionBody, type SubmissionMessage } from '../../shared/api/queue-messages';
 
 const env = readEnv({
-  TABLE_NAME: z.string().min(1),
-  BUCKET_NAME: z.string().min(1),
-  QUEUE_URL: z.string().min(1),
+  TABLE_NAME: textVar,
+  BUCKET_NAME: textVar,
+  QUEUE_URL: textVar,
   MAX_REQUEST_BYTES: intVar,
   MAX_EVENTS_PER_REQUEST: intVar,
   MAX_INLINE_BYTES: intVar,
