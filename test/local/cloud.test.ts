@@ -104,10 +104,32 @@ describe('the local cloud', () => {
   }, 60_000);
 });
 
+/**
+ * A port base whose nine ports (API … console) are all free right now, its first one held by `blocker`: an
+ * OS-chosen port alone says nothing of the eight after it, which other processes may hold.
+ */
+async function blockedBase(blocker: ReturnType<typeof createServer>): Promise<number> {
+  for (;;) {
+    const base = await listen(blocker, { port: 0, fixed: false });
+    const probes = Array.from({ length: 8 }, () => createServer());
+    const free = await Promise.all(
+      probes.map((probe, i) =>
+        listen(probe, { port: base + 1 + i, fixed: true }).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    await Promise.all(probes.map((probe) => closeServer(probe)));
+    if (free.every(Boolean)) return base;
+    await closeServer(blocker);
+  }
+}
+
 describe('starting on fixed ports', () => {
   it('fails with a clear message when a port is taken, leaving nothing behind to block a retry', async () => {
     const blocker = createServer();
-    const base = await listen(blocker, { port: 0, fixed: false }); // the API's port (offset 0) is taken
+    const base = await blockedBase(blocker); // the API's port (offset 0) is taken, the others free
     const otherDir = mkdtempSync(join(tmpdir(), 'sluice-cloud-fixed-'));
     const startFixed = () => startLocalCloud({ dataDir: otherDir, ports: 'fixed', log: () => undefined });
     vi.stubEnv('SLUICE_PORT_BASE', String(base));
