@@ -48,6 +48,16 @@ export interface Settings {
    * GET /events reads shards 0..n-1, which include every smaller count's (README "Shards").
    */
   typeShards: number;
+  /**
+   * API requests per second one tenant may make before the API answers 429 (README "Tenant limits"); a
+   * tenant's override item in the table replaces it.
+   */
+  tenantRequestsPerSecond: number;
+  /**
+   * Large jobs (stored submissions and uploads: one execution each) one tenant may have running at once; the
+   * rest wait QUEUED in order. A tenant's override item in the table replaces it.
+   */
+  tenantRunningJobs: number;
 }
 
 export const defaultSettings: Settings = {
@@ -65,6 +75,8 @@ export const defaultSettings: Settings = {
   writeConcurrency: 32,
   jobShards: 8,
   typeShards: 16,
+  tenantRequestsPerSecond: 1_000,
+  tenantRunningJobs: 4,
 };
 
 /** Most shards per key: a GET /jobs or GET /events page makes one Query per shard (and one of the legacy key). */
@@ -86,6 +98,8 @@ export const settingEnvNames: Record<keyof Settings, string> = {
   writeConcurrency: 'WRITE_CONCURRENCY',
   jobShards: 'JOB_SHARDS',
   typeShards: 'TYPE_SHARDS',
+  tenantRequestsPerSecond: 'TENANT_REQUESTS_PER_SECOND',
+  tenantRunningJobs: 'TENANT_RUNNING_JOBS',
 };
 
 /** SQS messages hold at most 256 KiB; an inline submission's envelope (kind, jobId, tenant) needs the rest. */
