@@ -330,12 +330,15 @@ const functionSpecs = {
       QUEUE_URL: ref('queueUrl'),
       // Group objects go to work/groups/; a due upload deadline looks for the file (HeadObject).
       BUCKET_NAME: ref('bucketName'),
-      ...Object.fromEntries([setting('uploadGraceSeconds')]),
+      // The running-jobs cap per tenant (a tenant's override item replaces it).
+      ...Object.fromEntries([setting('uploadGraceSeconds'), setting('tenantRunningJobs')]),
       ...jobKeys,
     },
-    // jobs.get and jobs.transition; HeadObject of an upload at its deadline; group objects to work/groups/.
+    // jobs.get and jobs.transition; tenant limits (GetItem); running slots (UpdateItem ADD/DELETE on
+    // TENANT#t/RUNNING), the waiting list (PutItem, Query, DeleteItem of TENANT#t/WAITING#<jobId>);
+    // HeadObject of an upload at its deadline; group objects to work/groups/.
     access: {
-      table: { actions: ['GetItem', 'UpdateItem'] },
+      table: { actions: ['GetItem', 'UpdateItem', 'PutItem', 'Query', 'DeleteItem'] },
       stateMachine: 'start',
       queue: 'send',
       bucket: { read: ['uploads/'], write: ['work/'] },
@@ -433,13 +436,20 @@ const functionSpecs = {
   'record-execution-end': {
     entry: 'functions/record-execution-end/handler.ts',
     description:
-      "EventBridge: an execution that FAILED, TIMED_OUT or was ABORTED fails its job (or its group's queued jobs) if still open",
+      "EventBridge: an execution that FAILED, TIMED_OUT or was ABORTED fails its job (or its group's queued jobs) if still open; a one-job execution's end releases its tenant slot",
     timeoutSeconds: 30,
     memoryMb: 256,
-    // The bucket: a group execution's jobs from its group object when the event carries no input.
-    env: { TABLE_NAME: ref('tableName'), BUCKET_NAME: ref('bucketName'), ...jobKeys },
-    // jobs.transition; the group object from work/groups/.
-    access: { table: { actions: ['UpdateItem'] }, bucket: { read: ['work/'] } },
+    // The bucket: a group execution's jobs from its group object when the event carries no input. The queue:
+    // an `admit` message for the tenant once a one-job execution's slot is released.
+    env: {
+      TABLE_NAME: ref('tableName'),
+      BUCKET_NAME: ref('bucketName'),
+      QUEUE_URL: ref('queueUrl'),
+      ...jobKeys,
+    },
+    // jobs.transition and the slot release (UpdateItem DELETE on TENANT#t/RUNNING); the group object from
+    // work/groups/; the admit message.
+    access: { table: { actions: ['UpdateItem'] }, bucket: { read: ['work/'] }, queue: 'send' },
   },
 } satisfies Record<string, FunctionSpec>;
 
@@ -493,11 +503,14 @@ export const ingestQueue = {
 /**
  * Step Functions "Execution Status Change" events (EventBridge) for these statuses go to the consumer, so
  * a job whose execution ended without reaching MarkJobFailed (aborted, timed out, MarkJobFailed itself
- * failing) still ends FAILED with a reason.
+ * failing) still ends FAILED with a reason (`failedStatuses`), and every one-job execution's end, whatever it
+ * is, releases its tenant's running slot (docs/design.md "Running-jobs cap").
  */
 export const executionEnded = {
   consumer: 'record-execution-end' as FunctionName,
-  statuses: ['FAILED', 'TIMED_OUT', 'ABORTED'] as const,
+  statuses: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const,
+  /** The ends that fail a job still open. */
+  failedStatuses: ['FAILED', 'TIMED_OUT', 'ABORTED'] as const,
   /** Lambda's asynchronous retries before an event goes to the on-failure queue (alarmed). */
   retryAttempts: 2,
   maxEventAgeHours: 6,

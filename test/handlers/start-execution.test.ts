@@ -11,6 +11,7 @@ import { handler } from '../../functions/start-execution/handler';
 import { lambdaContext } from './api-event';
 import { jobKey } from '../../shared/aws/stores/jobs';
 import type { JobRef } from '../../shared/api/queue-messages';
+import { memorySlots, type MemorySlots } from './memory-slots';
 
 vi.hoisted(() => {
   Object.assign(process.env, {
@@ -23,6 +24,7 @@ vi.hoisted(() => {
     MAX_RECEIVE_COUNT: '5',
     UPLOAD_GRACE_SECONDS: '60',
     QUEUE_URL: 'https://sqs.example/ingest',
+    TENANT_RUNNING_JOBS: '4',
   });
 });
 
@@ -30,6 +32,7 @@ const sfn = mockClient(SFNClient);
 const sqs = mockClient(SQSClient);
 const ddb = mockClient(DynamoDBDocumentClient);
 const s3 = mockClient(S3Client);
+let slots: MemorySlots;
 
 function record(body: unknown, messageId: string, receiveCount = 1): SQSRecord {
   return {
@@ -79,7 +82,12 @@ const s3Notification = (key: string, eventName = 'ObjectCreated:Put') => ({
   ],
 });
 const starts = () => sfn.commandCalls(StartExecutionCommand).map((call) => call.args[0].input);
-const updates = () => ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+/** Job updates (the slot claims and releases on `RUNNING` left out). */
+const updates = () =>
+  ddb
+    .commandCalls(UpdateCommand)
+    .map((call) => call.args[0].input)
+    .filter((input) => input.Key?.sk !== 'RUNNING');
 /** The attributes an UpdateCommand sets, by name. */
 const written = (input: ReturnType<typeof updates>[number]) =>
   Object.fromEntries(
@@ -103,6 +111,9 @@ beforeEach(() => {
   // Backoff waits are random() × the cap: zero here, so retries run at once.
   vi.spyOn(Math, 'random').mockReturnValue(0);
   ddb.on(UpdateCommand).resolves({ Attributes: { status: 'FAILED' } });
+  // No job item and no tenant limits override unless a test says otherwise.
+  ddb.on(GetCommand).resolves({});
+  slots = memorySlots(ddb);
 });
 
 afterEach(() => {
@@ -583,9 +594,12 @@ describe('start-execution: throttling', () => {
     expect(sqs.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.QueueUrl).toBe(
       'https://sqs.example/ingest',
     );
-    expect(updates()).toEqual([]); // no DeliveryFailed: throttling alone never fails a job
-    // The retries stopped at the attempt cap (10 per start: one group, one stored job, one upload).
-    expect(starts()).toHaveLength(30);
+    // No DeliveryFailed: throttling alone never fails a job. The upload, parked and not started, is QUEUED.
+    expect(updates().map((u) => [u.Key!.sk, written(u).status])).toEqual([['JOB#JOB-UP', 'QUEUED']]);
+    // The retries stopped at the attempt cap (10 per start: one group, then alice's oldest waiting job; the
+    // admission pass stops at a throttled start and the upload waits behind it).
+    expect(starts()).toHaveLength(20);
+    expect(slots.parked('alice')).toEqual(['JOB-BIG', 'JOB-UP']);
   });
 
   it('re-queues at once when the time budget is spent, without waiting', async () => {
