@@ -167,13 +167,15 @@ async function admitTenant(run: Run, tenant: string, admission: Admission): Prom
       finished: isFinished,
       mayReconcile,
     });
-    if (result.admitted.length > 0) metrics.addMetric('JobsAdmitted', MetricUnit.Count, result.admitted.length);
+    if (result.admitted.length > 0)
+      metrics.addMetric('JobsAdmitted', MetricUnit.Count, result.admitted.length);
     if (result.reclaimed.length > 0) {
       logger.warn('slots of finished jobs reclaimed', { tenant, jobIds: result.reclaimed });
       metrics.addMetric('SlotsReclaimed', MetricUnit.Count, result.reclaimed.length);
     }
     if (result.full) logger.info('tenant at its running-jobs cap, jobs wait', { tenant, runningJobs });
-    if (result.throttled) for (const record of triggers) run.throttled.set(record.messageId, { record, jobs: [] });
+    if (result.throttled)
+      for (const record of triggers) run.throttled.set(record.messageId, { record, jobs: [] });
     for (const { jobId, error } of result.failed) {
       const record = admission.jobs.get(jobId);
       if (record) await fail(run, record, [{ tenant, jobId }], error, { parked: true });
@@ -242,8 +244,11 @@ async function failDelivery(job: JobRef, error: unknown, parked: boolean): Promi
       { failure, finishedAt: new Date().toISOString() },
       { from: ['PENDING_UPLOAD', 'QUEUED'] }, // a RUNNING job belongs to its execution
     );
-    // A failed job leaves the waiting list (its claim was given back when its start failed).
-    if (parked) await slots.unpark(job.tenant, job.jobId);
+    // A failed job leaves the waiting list and gives back the slot its failed start kept.
+    if (parked) {
+      await slots.unpark(job.tenant, job.jobId);
+      await slots.release(job.tenant, job.jobId);
+    }
   } catch (markError) {
     logger.error('could not fail the job of an undeliverable message', { jobId: job.jobId, markError });
   }

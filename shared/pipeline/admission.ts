@@ -42,7 +42,7 @@ export interface AdmissionDeps<Input = unknown> {
   store: SlotStore<Input>;
   /**
    * StartExecution named jobId: 'existed' for ExecutionAlreadyExists, 'throttled' when still throttled; any
-   * other error is thrown and fails this job's admission only (it stays waiting, its claim given back).
+   * other error is thrown and fails this job's admission only (it stays waiting and keeps its claim).
    */
   start(job: WaitingJob<Input>): Promise<'started' | 'existed' | 'throttled'>;
   /** Whether the job is finished (SUCCEEDED or FAILED) or gone: its execution has ended, its slot is free. */
@@ -63,7 +63,7 @@ export interface AdmissionResult {
   full: boolean;
   /** Slots given back because their job had finished (leaked by a lost release). */
   reclaimed: string[];
-  /** Jobs whose StartExecution failed otherwise than by throttling: still waiting, no slot held. */
+  /** Jobs whose StartExecution failed otherwise than by throttling: still waiting, their claim kept. */
   failed: { jobId: string; error: unknown }[];
 }
 
@@ -102,8 +102,8 @@ export async function admitWaiting<Input>(
       try {
         started = await deps.start(job);
       } catch (error) {
-        // Not this pass: the job keeps its place in the list, and its slot goes to the next one.
-        await store.release(tenant, job.jobId);
+        // Not this pass: the job keeps its place in the list and its claim (the start may have gone through
+        // with its answer lost, so giving the slot back could run one job over the cap); the next job goes on.
         result.failed.push({ jobId: job.jobId, error });
         continue;
       }
