@@ -335,7 +335,7 @@ const functionSpecs = {
       ...jobKeys,
     },
     // jobs.get and jobs.transition; tenant limits (GetItem); running slots (UpdateItem ADD/DELETE on
-    // TENANT#t/RUNNING), the waiting list (PutItem, Query, DeleteItem of TENANT#t/WAITING#<jobId>);
+    // TENANT#t/RUNNING), the waiting list (PutItem, Query, DeleteItem of TENANT#t/WAIT#<jobId>);
     // HeadObject of an upload at its deadline; group objects to work/groups/.
     access: {
       table: { actions: ['GetItem', 'UpdateItem', 'PutItem', 'Query', 'DeleteItem'] },

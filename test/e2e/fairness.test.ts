@@ -154,7 +154,7 @@ describe('running-jobs cap per tenant', () => {
       new QueryCommand({
         TableName: env.endpoints.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :w)',
-        ExpressionAttributeValues: { ':pk': pk, ':w': 'WAITING#' },
+        ExpressionAttributeValues: { ':pk': pk, ':w': 'WAIT#' },
       }),
     );
     expect(Items).toEqual([]);

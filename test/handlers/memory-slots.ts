@@ -73,7 +73,7 @@ export function memorySlots(ddb: AwsClientStub<DynamoDBDocumentClient>): MemoryS
     list(String(input.Key.pk)).delete(String(input.Key.sk));
     return {};
   });
-  ddb.on(QueryCommand, { ExpressionAttributeValues: { ':prefix': 'WAITING#' } }).callsFake((input) => {
+  ddb.on(QueryCommand, { ExpressionAttributeValues: { ':prefix': 'WAIT#' } }).callsFake((input) => {
     check('waiting');
     const after = input.ExclusiveStartKey?.sk as string | undefined;
     const items = [...list(String(input.ExpressionAttributeValues[':pk'])).entries()]

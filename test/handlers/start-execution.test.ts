@@ -659,7 +659,7 @@ describe('start-execution: running-jobs cap per tenant', () => {
     expect(slots.parked('dora')).toEqual([id(5), id(6)]);
     expect(updates()).toEqual([]); // waiting API jobs stay QUEUED: no write
     // The waiting item holds exactly the execution input.
-    const item = slots.waiting.get('TENANT#dora')!.get(`WAITING#${id(5)}`)!;
+    const item = slots.waiting.get('TENANT#dora')!.get(`WAIT#${id(5)}`)!;
     expect(JSON.parse(item.input as string)).toEqual({
       ...stored(id(5), 'dora'),
       kind: undefined,

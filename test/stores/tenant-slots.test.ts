@@ -65,7 +65,7 @@ describe('tenant slot store', () => {
     await slots.park('alice', { jobId: JOB, input: { jobId: JOB } });
     expect(sent(PutCommand)[0]!.Item).toMatchObject({
       pk: 'TENANT#alice',
-      sk: `WAITING#${JOB}`,
+      sk: `WAIT#${JOB}`,
       jobId: JOB,
       tenant: 'alice',
       input: JSON.stringify({ jobId: JOB }),
@@ -75,13 +75,13 @@ describe('tenant slot store', () => {
     ]);
     expect(sent(QueryCommand)[0]).toMatchObject({
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': 'TENANT#alice', ':prefix': 'WAITING#' },
+      ExpressionAttributeValues: { ':pk': 'TENANT#alice', ':prefix': 'WAIT#' },
       ScanIndexForward: true,
       ConsistentRead: true,
       Limit: 4,
-      ExclusiveStartKey: { pk: 'TENANT#alice', sk: 'WAITING#01JSLOT0000000000000000000' },
+      ExclusiveStartKey: { pk: 'TENANT#alice', sk: 'WAIT#01JSLOT0000000000000000000' },
     });
     await slots.unpark('alice', JOB);
-    expect(sent(DeleteCommand)[0]!.Key).toEqual({ pk: 'TENANT#alice', sk: `WAITING#${JOB}` });
+    expect(sent(DeleteCommand)[0]!.Key).toEqual({ pk: 'TENANT#alice', sk: `WAIT#${JOB}` });
   });
 });

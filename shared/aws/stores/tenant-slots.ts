@@ -1,7 +1,7 @@
 /**
  * A tenant's running slots and waiting list in the one table (docs/design.md "Running-jobs cap"):
  * - pk `TENANT#<tenant>`, sk `RUNNING`: `jobs`, a string set of the jobIds holding a slot (absent when none);
- * - pk `TENANT#<tenant>`, sk `WAITING#<jobId>`: a job waiting for a slot, `{jobId, tenant, input, parkedAt}`,
+ * - pk `TENANT#<tenant>`, sk `WAIT#<jobId>`: a job waiting for a slot, `{jobId, tenant, input, parkedAt}`,
  *   `input` the execution input as JSON text. jobIds are ULIDs, so the sort key orders by acceptance.
  * Both sit in the tenant's legacy partition beside its schemas and old job items; those are read with
  * `begins_with(sk, 'SCHEMA#' | 'JOB#')`, which these never match.
@@ -12,7 +12,7 @@ import type { Claim, SlotStore, WaitingJob } from '../../pipeline/admission';
 import { isConditionFailure } from './jobs';
 
 export const RUNNING_SORT_KEY = 'RUNNING';
-export const WAITING_PREFIX = 'WAITING#';
+export const WAITING_PREFIX = 'WAIT#';
 
 const partition = (tenant: string) => `TENANT#${tenant}`;
 export const runningKey = (tenant: string) => ({ pk: partition(tenant), sk: RUNNING_SORT_KEY });
