@@ -511,11 +511,33 @@ export const executionEnded = {
   statuses: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const,
   /** The ends that fail a job still open. */
   failedStatuses: ['FAILED', 'TIMED_OUT', 'ABORTED'] as const,
+  /**
+   * SUCCEEDED matters only for one-job executions (their slot): the rule leaves out group executions' (named
+   * `g-…`, about 5 per 1,000 single-event submissions), so the hot path gains no invocation.
+   */
+  groupNamePrefix: 'g-',
   /** Lambda's asynchronous retries before an event goes to the on-failure queue (alarmed). */
   retryAttempts: 2,
   maxEventAgeHours: 6,
   failureRetentionDays: 14,
 };
+
+/**
+ * The EventBridge rule's `detail` pattern: this machine's failed ends, and its one-job executions' successes.
+ * `executionEndedMatches` is the same rule for the local cloud, which has no EventBridge.
+ */
+export const executionEndedDetailPattern = (stateMachineArn: string) => ({
+  stateMachineArn: [stateMachineArn],
+  $or: [
+    { status: [...executionEnded.failedStatuses] },
+    { status: ['SUCCEEDED'], name: [{ 'anything-but': { prefix: executionEnded.groupNamePrefix } }] },
+  ],
+});
+
+export function executionEndedMatches(detail: { status: string; name: string }): boolean {
+  if ((executionEnded.failedStatuses as readonly string[]).includes(detail.status)) return true;
+  return detail.status === 'SUCCEEDED' && !detail.name.startsWith(executionEnded.groupNamePrefix);
+}
 
 /** The workflow document and what each `${Placeholder}` in it is replaced with. */
 export const workflow = {

@@ -669,12 +669,18 @@ describe('workflow', () => {
     expect(invoked.sort()).toEqual(tasks.sort());
   });
 
-  it("sends abnormal ends of this machine's executions to the wiring consumer", () => {
+  it("sends abnormal ends and one-job successes of this machine's executions to the wiring consumer", () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.states'],
         'detail-type': ['Step Functions Execution Status Change'],
-        detail: { status: [...executionEnded.statuses], stateMachineArn: [ref(ids.stateMachine)] },
+        detail: {
+          stateMachineArn: [ref(ids.stateMachine)],
+          $or: [
+            { status: ['FAILED', 'TIMED_OUT', 'ABORTED'] },
+            { status: ['SUCCEEDED'], name: [{ 'anything-but': { prefix: 'g-' } }] },
+          ],
+        },
       },
       Targets: [
         Match.objectLike({
