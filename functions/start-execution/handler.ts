@@ -38,7 +38,7 @@ import {
   type UploadDeadlineMessage,
 } from '../../shared/api/queue-messages';
 import { groupExecutionInput, planGroups, type Group, type InlineJob } from '../../shared/pipeline/grouping';
-import { requeueDelaySeconds, retryThrottled } from '../../shared/pipeline/throttling';
+import { isThrottling, requeueDelaySeconds, retryThrottled } from '../../shared/pipeline/throttling';
 
 const env = readEnv({
   TABLE_NAME: textVar,
@@ -192,7 +192,11 @@ async function admitTenant(run: Run, tenant: string, admission: Admission): Prom
       waiting.map((jobId) => jobs.transition(tenant, jobId, 'QUEUED', {}, { from: ['PENDING_UPLOAD'] })),
     );
   } catch (error) {
-    await Promise.all(triggers.map((record) => fail(run, record, [], error)));
+    // Throttled table calls wait like a throttled start: re-queued with a delay, not redelivered toward the DLQ.
+    if (isThrottling(error)) {
+      logger.warn('admission throttled, re-queueing', { tenant, error });
+      for (const record of triggers) run.throttled.set(record.messageId, { record, jobs: [] });
+    } else await Promise.all(triggers.map((record) => fail(run, record, [], error)));
   }
 }
 

@@ -805,6 +805,14 @@ describe('start-execution: running-jobs cap per tenant', () => {
     expect(updates()).toEqual([]);
   });
 
+  it('a throttled waiting-list read re-queues the records that asked, as a throttled start does', async () => {
+    slots.failNext('waiting', throttling());
+    expect(await run(record(stored(id(1), 'rita'), 'r-1', 5))).toEqual({ batchItemFailures: [] });
+    expect(resent().map((entry) => JSON.parse(entry.MessageBody!).jobId)).toEqual([id(1)]);
+    expect(updates()).toEqual([]);
+    expect(slots.parked('rita')).toEqual([id(1)]);
+  });
+
   it('an admission that cannot read the list fails the records that asked, never their jobs', async () => {
     slots.failNext('waiting');
     expect(await run(record(stored(id(1), 'quin'), 'q-1', 5))).toEqual({
