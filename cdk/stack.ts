@@ -31,6 +31,7 @@ export class SluiceStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
     this.settings = settingsFromContext(this.node);
+    const alarmEmail = alarmEmailFrom(this.node.tryGetContext(alarmEmailContextKey));
 
     const storage = new Storage(this, 'Storage');
     const auth = new Auth(this, 'Auth');
@@ -89,7 +90,7 @@ export class SluiceStack extends Stack {
       stateMachine: workflow.stateMachine,
       table: storage.table,
       functions: functions.byName,
-      alarmEmail: alarmEmailFrom(this.node.tryGetContext(alarmEmailContextKey)),
+      alarmEmail,
     });
 
     const outputs: Record<string, string> = {
