@@ -5,7 +5,7 @@ import { Auth } from './constructs/auth';
 import { Cdn } from './constructs/cdn';
 import { PipelineFunctions } from './constructs/functions';
 import { IngestQueue } from './constructs/ingest-queue';
-import { Monitoring } from './constructs/monitoring';
+import { Monitoring, alarmEmailContextKey, alarmEmailFrom } from './constructs/monitoring';
 import { SigningKey } from './constructs/signing-key';
 import { Storage } from './constructs/storage';
 import { WebApp } from './constructs/web-app';
@@ -31,6 +31,7 @@ export class SluiceStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
     this.settings = settingsFromContext(this.node);
+    const alarmEmail = alarmEmailFrom(this.node.tryGetContext(alarmEmailContextKey));
 
     const storage = new Storage(this, 'Storage');
     const auth = new Auth(this, 'Auth');
@@ -81,13 +82,15 @@ export class SluiceStack extends Stack {
         userPoolClientId: auth.client.userPoolClientId,
       },
     });
-    new Monitoring(this, 'Monitoring', {
+    const monitoring = new Monitoring(this, 'Monitoring', {
       httpApi: api.httpApi,
       queue: ingest.queue,
       deadLetterQueue: ingest.deadLetterQueue,
       executionEndFailures: workflow.executionEndFailures,
       stateMachine: workflow.stateMachine,
+      table: storage.table,
       functions: functions.byName,
+      alarmEmail,
     });
 
     const outputs: Record<string, string> = {
@@ -100,6 +103,7 @@ export class SluiceStack extends Stack {
       DeadLetterQueueUrl: ingest.deadLetterQueue.queueUrl,
       TableName: storage.table.tableName,
       BucketName: storage.bucket.bucketName,
+      AlarmTopicArn: monitoring.topic.topicArn,
     };
     for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
   }

@@ -716,8 +716,8 @@ describe('workflow', () => {
 });
 
 describe('observability and outputs', () => {
+  // The full alarm set, the topic and its e-mail subscription: test/cdk/alarms.test.ts.
   it('alarms on dead letters, unrecorded execution ends, failed executions and API 5xx', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
@@ -746,6 +746,11 @@ describe('observability and outputs', () => {
     });
   });
 
+  it('subscribes no e-mail address to the alarm topic without -c sluice:alarmEmail', () => {
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
   it('has the Sluice dashboard', () => {
     template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'Sluice' });
   });
@@ -761,6 +766,7 @@ describe('observability and outputs', () => {
       DeadLetterQueueUrl: { Value: ref(ids.dlq) },
       TableName: { Value: ref(ids.table) },
       BucketName: { Value: ref(ids.bucket) },
+      AlarmTopicArn: { Value: ref(onlyId(template, 'AWS::SNS::Topic')) },
     });
   });
 });
