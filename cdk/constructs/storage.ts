@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -98,7 +98,8 @@ export class Storage extends Construct {
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const aliasArn = `arn:${Aws.PARTITION}:kms:${Aws.REGION}:${Aws.ACCOUNT_ID}:${this.dataKeyAlias.aliasName}`;
+    const { partition, region, account } = Stack.of(this);
+    const aliasArn = `arn:${partition}:kms:${region}:${account}:${this.dataKeyAlias.aliasName}`;
     (this.bucket.node.defaultChild as s3.CfnBucket).bucketEncryption = {
       serverSideEncryptionConfiguration: [
         {
