@@ -12,10 +12,14 @@ import type { Template } from 'aws-cdk-lib/assertions';
 let template: Template;
 let bucketId: string;
 let tableId: string;
+let dataKeyId: string;
 
 beforeAll(() => {
   template = synthesize().template;
   tableId = onlyId(template, 'AWS::DynamoDB::Table');
+  dataKeyId = Object.keys(resourcesOf(template, 'AWS::KMS::Key')).find((id) =>
+    id.startsWith('StorageDataKey'),
+  )!;
   const buckets = resourcesOf(template, 'AWS::S3::Bucket');
   // The data bucket is the one whose access logs go to the other.
   bucketId = Object.keys(buckets).find((id) => buckets[id]!.Properties.LoggingConfiguration)!;
@@ -111,6 +115,40 @@ describe('least privilege by prefix and action', () => {
       expect(onTable).not.toContain('dynamodb:Scan');
     },
   );
+
+  it.each(functionNames)(
+    '%s: KMS only on the data key, Decrypt if it reads objects, GenerateDataKey if it writes',
+    (name) => {
+      const bucket = functions[name].access.bucket;
+      const kms = statementsOf(name).filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')));
+      const expected = [
+        ...(bucket?.read?.length ? ['kms:Decrypt'] : []),
+        ...(bucket?.write?.length ? ['kms:GenerateDataKey'] : []),
+      ];
+      expect(kms.flatMap(actionsOf).sort()).toEqual(expected.sort());
+      for (const s of kms) {
+        expect(s.Effect).toBe('Allow');
+        expect(resourcesIn(s)).toEqual([{ 'Fn::GetAtt': [dataKeyId, 'Arn'] }]);
+        expect(s.Condition).toBeUndefined();
+      }
+    },
+  );
+
+  it('no role but the functions and the web app deployment may use the data key', () => {
+    const fnRoles = new Set(
+      [...pipelineFunctions(template).values()].map(
+        ({ props }) => (props.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0],
+      ),
+    );
+    const others: string[] = [];
+    for (const policy of Object.values(resourcesOf(template, 'AWS::IAM::Policy'))) {
+      const roles = (policy.Properties.Roles as { Ref: string }[]).map((r) => r.Ref);
+      const statements = (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+      if (!statements.some((st) => resourcesIn(st).some((r) => isRef(r, dataKeyId)))) continue;
+      others.push(...roles.filter((r) => !fnRoles.has(r)));
+    }
+    expect(others.filter((r) => !r.startsWith('CustomCDKBucketDeployment'))).toEqual([]);
+  });
 
   it('no role but the functions and two deploy-time CDK handlers reaches the data bucket', () => {
     // CDK's BucketDeployment grants its handler read/write on the whole destination bucket (it ignores
