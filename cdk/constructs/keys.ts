@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
@@ -7,12 +7,15 @@ import type { Construct } from 'constructs';
  * A customer-managed key the way Sluice makes them: rotated yearly, retained, and its grants limited to those AWS
  * services create for their resources (CT.KMS.PR.3): nobody can hand out use of the key with CreateGrant.
  */
-export function customerManagedKey(scope: Construct, id: string, description: string): kms.Key {
-  const key = new kms.Key(scope, id, {
-    description,
-    enableKeyRotation: true,
+export function customerManagedKey(
+  scope: Construct,
+  id: string,
+  description: string,
+  lifetime: { removalPolicy: RemovalPolicy; pendingWindow?: Duration } = {
     removalPolicy: RemovalPolicy.RETAIN,
-  });
+  },
+): kms.Key {
+  const key = new kms.Key(scope, id, { description, enableKeyRotation: true, ...lifetime });
   key.addToResourcePolicy(
     new iam.PolicyStatement({
       sid: 'GrantsOnlyForAwsServices',

@@ -13,6 +13,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { type FunctionName, ingestQueue, table as tableDesign, workflow } from '../wiring';
 import { alarmPeriod } from './defaults';
+import { customerManagedKey } from './keys';
 
 /** The context key of the optional e-mail address subscribed to the alarm topic. */
 export const alarmEmailContextKey = 'sluice:alarmEmail';
@@ -98,9 +99,7 @@ export class Monitoring extends Construct {
     const cloudwatchService = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
     // CloudWatch cannot publish to a topic under the AWS-managed alias/aws/sns key (its policy cannot be
     // changed): a customer-managed key whose policy lets CloudWatch make the data key.
-    this.key = new kms.Key(this, 'AlarmTopicKey', {
-      description: `${stack.stackName}: encrypts the alarm topic`,
-      enableKeyRotation: true,
+    this.key = customerManagedKey(this, 'AlarmTopicKey', `${stack.stackName}: encrypts the alarm topic`, {
       // It protects notifications in flight only: nothing stored outlives the stack.
       removalPolicy: RemovalPolicy.DESTROY,
       pendingWindow: Duration.days(7),
@@ -112,19 +111,6 @@ export class Monitoring extends Construct {
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
         conditions: fromTheseAlarms,
-      }),
-    );
-    // Control Tower CT.KMS.PR.3: grants only for AWS resources or by AWS services.
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'GrantsOnlyForAwsServices',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['kms:CreateGrant'],
-        resources: ['*'],
-        conditions: {
-          BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
-        },
       }),
     );
     this.topic = new sns.Topic(this, 'AlarmTopic', {

@@ -97,16 +97,24 @@ describe('alarmEmailFrom (context sluice:alarmEmail)', () => {
   });
 });
 
+/** The key the topic names (the stack has others: logs, data). */
+function topicKeyId(): string {
+  const keyArn = resourcesOf(template, 'AWS::SNS::Topic')[topicId]!.Properties.KmsMasterKeyId as {
+    'Fn::GetAtt': [string, string];
+  };
+  return keyArn['Fn::GetAtt'][0];
+}
+
 describe('the alarm topic', () => {
   it('is encrypted with a customer-managed key that rotates', () => {
     const topic = resourcesOf(template, 'AWS::SNS::Topic')[topicId]!;
-    const keyId = onlyId(template, 'AWS::KMS::Key');
+    const keyId = topicKeyId();
     expect(topic.Properties.KmsMasterKeyId).toEqual(getAtt(keyId, 'Arn'));
     expect(resourcesOf(template, 'AWS::KMS::Key')[keyId]!.Properties.EnableKeyRotation).toBe(true);
   });
 
   it("lets CloudWatch, for this account's Sluice alarms only, make and read the key's data keys", () => {
-    const key = Object.values(resourcesOf(template, 'AWS::KMS::Key'))[0]!;
+    const key = resourcesOf(template, 'AWS::KMS::Key')[topicKeyId()]!;
     const statements = (key.Properties.KeyPolicy as { Statement: Statement[] }).Statement;
     const forCloudWatch = statements.filter(
       (s) => JSON.stringify(s.Principal) === JSON.stringify({ Service: 'cloudwatch.amazonaws.com' }),
