@@ -7,7 +7,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { type FunctionName, routes } from '../wiring';
+import { corsExposeHeaders, type FunctionName, routes } from '../wiring';
 import { apiThrottle, logRetention } from './defaults';
 
 export interface ApiProps {
@@ -65,7 +65,7 @@ export class Api extends Construct {
           apigw.CorsHttpMethod.PUT,
           apigw.CorsHttpMethod.OPTIONS,
         ],
-        exposeHeaders: ['location'],
+        exposeHeaders: corsExposeHeaders,
         maxAge: Duration.hours(1),
       },
     });
