@@ -8,7 +8,8 @@
  * - beyond that, tokens leased from the window's counter item: one UpdateItem `ADD taken :n` (unconditional,
  *   it returns the new total) takes a block of `n` tokens, sized to the sandbox's own demand in the previous
  *   window (so a busy sandbox makes about one write per second whatever its rate), and carrying the free
- *   requests it already served so that the table counts them. The grant is `clamp(limit - (total - block),
+ *   requests it already served so that the table counts them (ramping up within a second, the block doubles
+ *   what the sandbox served so far in it). The grant is `clamp(limit - (total - block),
  *   0, block)`: across every sandbox, leases never grant more than `limit` per window.
  * Once a lease comes back short the window is exhausted for this sandbox: the rest of it is refused locally,
  * with no further write.
@@ -18,9 +19,10 @@
  * refused while leased tokens sit unused in other sandboxes: at most one block (about one second of that
  * sandbox's own rate) per sandbox.
  *
- * Failure: a lease that fails (throttled or unreachable table) grants the block it asked for (fail open,
- * bounded by the sandbox's own recent rate, at most `limit`): an infrastructure error never turns into a
- * 429 or a 500 storm, and one sandbox alone never passes the limit.
+ * Failure: a lease that fails (throttled or unreachable table) grants the block it asked for and ends the
+ * sandbox's window (fail open, bounded: at most `free` + one block, i.e. its own previous second's demand and
+ * never more than `limit`, per sandbox and second): an infrastructure error never turns into a 500 storm, nor
+ * into a door left open (one sandbox alone never passes the limit).
  */
 
 export interface RateDecision {
@@ -103,7 +105,8 @@ export class RateLimiter {
           resetSeconds: Math.max(1, Math.ceil(((state.window + 1) * WINDOW_MS - now) / 1000)),
         };
       }
-      const block = Math.min(limit, Math.max(state.previousDemand - state.used, free, 1));
+      // The rest of the previous second's demand, or (ramping up) as much again as served so far this second.
+      const block = Math.min(limit, Math.max(state.previousDemand - state.used, state.used, free, 1));
       state.pending = this.takeLease(tenant, state, limit, block).finally(() => {
         state.pending = undefined;
       });
@@ -116,8 +119,13 @@ export class RateLimiter {
       const total = await this.options.lease(tenant, state.window, block + state.unreported);
       granted = Math.max(0, Math.min(block, limit - (total - block)));
     } catch (error) {
+      // Fail open for this one block (its own previous second's demand, at most the limit), then refuse until
+      // the next window: one sandbox never passes the limit, and no error becomes a 500 or a retry storm.
       this.options.onLeaseError?.(error, tenant);
-      granted = block;
+      state.unreported = 0;
+      state.leased += block;
+      state.final = true;
+      return;
     }
     state.unreported = 0;
     state.leased += granted;
