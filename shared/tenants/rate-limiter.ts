@@ -77,7 +77,7 @@ export class RateLimiter {
   private readonly maxTenants: number;
 
   constructor(private readonly options: RateLimiterOptions) {
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? (() => Date.now());
     this.maxTenants = options.maxTenants ?? 10_000;
   }
 
