@@ -6,7 +6,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { type FunctionName, routes } from '../wiring';
+import { corsExposeHeaders, type FunctionName, routes } from '../wiring';
 import { waive } from './controls';
 import { apiThrottle } from './defaults';
 import { logGroup } from './log-groups';
@@ -66,7 +66,7 @@ export class Api extends Construct {
           apigw.CorsHttpMethod.PUT,
           apigw.CorsHttpMethod.OPTIONS,
         ],
-        exposeHeaders: ['location'],
+        exposeHeaders: corsExposeHeaders,
         maxAge: Duration.hours(1),
       },
     });

@@ -109,6 +109,15 @@ function grantAccess(fn: NodejsFunction, access: Access, targets: AccessTargets)
         resources: [targets.table.tableArn],
       }),
     );
+    for (const { actions, leadingKeys } of access.table.onKeys ?? []) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: actions.map((action) => `dynamodb:${action}`),
+          resources: [targets.table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leadingKeys } },
+        }),
+      );
+    }
     for (const index of access.table.queryIndexes ?? []) {
       fn.addToRolePolicy(
         new iam.PolicyStatement({

@@ -32,6 +32,8 @@ export class Storage extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy: RemovalPolicy.RETAIN,
+      // The rate counters (pk RATE#…) carry it; no other item does, so nothing else expires.
+      timeToLiveAttribute: tableDesign.timeToLiveAttribute,
     });
     for (const index of tableDesign.indexes) {
       this.table.addGlobalSecondaryIndex({

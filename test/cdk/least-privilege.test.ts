@@ -95,12 +95,22 @@ describe('least privilege by prefix and action', () => {
       const table = functions[name].access.table;
       const dynamo = statementsOf(name).filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
       const onTable: string[] = [];
+      const onKeys: string[] = [];
       const onIndexes: string[] = [];
       for (const s of dynamo) {
         expect(s.Effect).toBe('Allow');
         for (const resource of resourcesIn(s)) {
           const json = JSON.stringify(resource);
-          if (json === JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] })) onTable.push(...actionsOf(s));
+          if (json === JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] }) && s.Condition) {
+            // A keyed grant: exactly one condition, the partition-key patterns, nothing else.
+            const keys = (s.Condition as Record<string, Record<string, unknown>>)['ForAllValues:StringLike'];
+            expect(Object.keys(s.Condition)).toEqual(['ForAllValues:StringLike']);
+            expect(Object.keys(keys!)).toEqual(['dynamodb:LeadingKeys']);
+            const patterns = [keys!['dynamodb:LeadingKeys']].flat() as string[];
+            for (const pattern of patterns) expect(pattern).toMatch(/^[A-Z]+#\*$/);
+            onKeys.push(...actionsOf(s).map((a) => `${a} ${patterns.join(',')}`));
+          } else if (json === JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] }))
+            onTable.push(...actionsOf(s));
           else {
             const join = (resource as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
             expect(JSON.stringify(join[1][0])).toBe(JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] }));
@@ -109,6 +119,11 @@ describe('least privilege by prefix and action', () => {
         }
       }
       expect(onTable.sort()).toEqual((table?.actions ?? []).map((a) => `dynamodb:${a}`).sort());
+      expect(onKeys.sort()).toEqual(
+        (table?.onKeys ?? [])
+          .flatMap(({ actions, leadingKeys }) => actions.map((a) => `dynamodb:${a} ${leadingKeys.join(',')}`))
+          .sort(),
+      );
       expect(onIndexes.sort()).toEqual(
         (table?.queryIndexes ?? []).map((i) => `dynamodb:Query /index/${i}`).sort(),
       );
@@ -148,6 +163,19 @@ describe('least privilege by prefix and action', () => {
       others.push(...roles.filter((r) => !fnRoles.has(r)));
     }
     expect(others.filter((r) => !r.startsWith('CustomCDKBucketDeployment'))).toEqual([]);
+  });
+
+  it('the read-only API functions may write only rate counters (RATE#*), and read limits only where they read', () => {
+    for (const name of ['read-jobs', 'query-events'] as const) {
+      const writes = statementsOf(name).filter((s) =>
+        actionsOf(s).some((a) => /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/.test(a)),
+      );
+      expect(writes).toHaveLength(1);
+      expect(actionsOf(writes[0]!)).toEqual(['dynamodb:UpdateItem']);
+      expect(writes[0]!.Condition).toEqual({
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATE#*'] },
+      });
+    }
   });
 
   it('no role but the functions and two deploy-time CDK handlers reaches the data bucket', () => {

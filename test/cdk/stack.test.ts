@@ -3,6 +3,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type RefName,
+  corsExposeHeaders,
   executionEnded,
   functionEnvironment,
   functionNames,
@@ -418,8 +419,11 @@ describe('least privilege', () => {
 
   it('spot checks: readers cannot write, and only the starter starts executions', () => {
     const writes = /^(dynamodb|s3|sqs):.*(Put|Update|Delete|Write|Send)/;
-    expect(actionsOf(statementsOf('query-events')).filter((a) => writes.test(a))).toEqual([]);
-    expect(actionsOf(statementsOf('read-jobs')).filter((a) => writes.test(a))).toEqual([]);
+    // The readers' one write is the rate counter, on RATE#* partition keys only (least-privilege.test.ts).
+    const unconditioned = (name: string) =>
+      actionsOf(statementsOf(name).filter((s) => !s.Condition)).filter((a) => writes.test(a));
+    expect(unconditioned('query-events')).toEqual([]);
+    expect(unconditioned('read-jobs')).toEqual([]);
     expect(can('read-jobs', 'sqs:SendMessage')).toBe(false);
     // Only the execution-end consumer sends to its failure queue (its on-failure destination).
     for (const name of functionNames) {
@@ -562,6 +566,17 @@ describe('HTTP API', () => {
     );
     expect(cors.AllowMethods).toEqual(expect.arrayContaining(['GET', 'POST', 'PUT', 'OPTIONS']));
     expect(cors.AllowCredentials).toBeUndefined();
+    // The web app reads the job link and the rate-limit fields; the local gateway exposes the same list.
+    expect(cors.ExposeHeaders).toEqual(corsExposeHeaders);
+    expect(corsExposeHeaders).toEqual(
+      expect.arrayContaining(['location', 'retry-after', 'ratelimit-policy', 'ratelimit']),
+    );
+  });
+
+  it('expires the rate counters with the table TTL attribute', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+    });
   });
 
   it('auto-deploys a throttled $default stage with JSON access logs', () => {
