@@ -174,6 +174,24 @@ export interface TableAccess {
   actions: TableAction[];
   /** Indexes the function queries (dynamodb:Query on that index's ARN only). */
   queryIndexes?: (typeof table.indexes)[number]['name'][];
+  /**
+   * Actions allowed only on items whose partition key matches one of `leadingKeys` (IAM condition
+   * `ForAllValues:StringLike` on `dynamodb:LeadingKeys`), e.g. the rate counters `RATE#*` for a read-only function.
+   */
+  onKeys?: { actions: TableAction[]; leadingKeys: string[] }[];
+}
+
+/**
+ * What the tenant rate limit (shared/api/rate-limit.ts) adds to a function behind an authenticated route: the
+ * counter UpdateItem on `RATE#*` keys and the limits GetItem on `TENANT#*` keys (pk `TENANT#<t>`, sk `LIMITS`),
+ * each only where the function does not already have the action on the whole table.
+ */
+function rateLimited(access: TableAccess): TableAccess {
+  const onKeys = [
+    { actions: ['UpdateItem'] as TableAction[], leadingKeys: ['RATE#*'] },
+    { actions: ['GetItem'] as TableAction[], leadingKeys: ['TENANT#*'] },
+  ].filter((entry) => !entry.actions.every((a) => access.actions.includes(a)));
+  return onKeys.length ? { ...access, onKeys: [...(access.onKeys ?? []), ...onKeys] } : access;
 }
 
 /** Least-privilege access each function needs; the stack turns these into IAM statements. */
@@ -224,6 +242,8 @@ export const observability = {
 
 /** Every function that builds a job key or an event's type-index key gets the shard count it hashes with. */
 const jobKeys = Object.fromEntries([setting('jobShards')]);
+/** Every function behind an authenticated route counts its tenant's requests (with TABLE_NAME). */
+const rateLimitEnv = Object.fromEntries([setting('tenantRequestsPerSecond')]);
 const typeKeys = Object.fromEntries([setting('typeShards')]);
 
 const functionSpecs = {
@@ -262,10 +282,11 @@ const functionSpecs = {
         setting('maxInlineBytes'),
       ]),
       ...jobKeys,
+      ...rateLimitEnv,
     },
     // jobs.create (PutItem), a failed enqueue marks the job FAILED (UpdateItem); large submissions to submissions/.
     access: {
-      table: { actions: ['PutItem', 'UpdateItem'] },
+      table: rateLimited({ actions: ['PutItem', 'UpdateItem'] }),
       bucket: { write: ['submissions/'] },
       queue: 'send',
     },
@@ -283,36 +304,41 @@ const functionSpecs = {
       SIGNING_KEY_PAIR_ID: ref('signingKeyPairId'),
       ...Object.fromEntries([setting('uploadUrlTtlSeconds'), setting('uploadGraceSeconds')]),
       ...jobKeys,
+      ...rateLimitEnv,
     },
     // No bucket access: the client PUTs the file through CloudFront with the signed URL.
-    access: { table: { actions: ['PutItem', 'UpdateItem'] }, queue: 'send', signingKey: 'read' },
+    access: {
+      table: rateLimited({ actions: ['PutItem', 'UpdateItem'] }),
+      queue: 'send',
+      signingKey: 'read',
+    },
   },
   'read-jobs': {
     entry: 'functions/read-jobs/handler.ts',
     description: "GET /jobs, /jobs/{jobId}, /jobs/{jobId}/errors: the caller's jobs and their results",
     timeoutSeconds: 10,
     memoryMb: 512,
-    env: { TABLE_NAME: ref('tableName'), BUCKET_NAME: ref('bucketName'), ...jobKeys },
+    env: { TABLE_NAME: ref('tableName'), BUCKET_NAME: ref('bucketName'), ...jobKeys, ...rateLimitEnv },
     // jobs.get and jobs.list; the rejection report's pages from reports/.
-    access: { table: { actions: ['GetItem', 'Query'] }, bucket: { read: ['reports/'] } },
+    access: { table: rateLimited({ actions: ['GetItem', 'Query'] }), bucket: { read: ['reports/'] } },
   },
   'query-events': {
     entry: 'functions/query-events/handler.ts',
     description: "GET /events, /events/{id}: the caller's stored CloudEvents",
     timeoutSeconds: 10,
     memoryMb: 256,
-    env: { TABLE_NAME: ref('tableName'), ...typeKeys },
+    env: { TABLE_NAME: ref('tableName'), ...typeKeys, ...rateLimitEnv },
     // events.get on the table; events.queryByType on the type index only.
-    access: { table: { actions: ['GetItem'], queryIndexes: ['gsi1'] } },
+    access: { table: rateLimited({ actions: ['GetItem'], queryIndexes: ['gsi1'] }) },
   },
   'manage-schemas': {
     entry: 'functions/manage-schemas/handler.ts',
     description: "PUT/GET /schemas/{type}, GET /schemas: the caller's JSON Schemas for event data",
     timeoutSeconds: 10,
     memoryMb: 512,
-    env: { TABLE_NAME: ref('tableName') },
+    env: { TABLE_NAME: ref('tableName'), ...rateLimitEnv },
     // schemas.put (UpdateItem), schemas.get, schemas.list (Query on the table).
-    access: { table: { actions: ['UpdateItem', 'GetItem', 'Query'] } },
+    access: { table: rateLimited({ actions: ['UpdateItem', 'GetItem', 'Query'] }) },
   },
   'start-execution': {
     entry: 'functions/start-execution/handler.ts',
@@ -335,10 +361,13 @@ const functionSpecs = {
       ...jobKeys,
     },
     // jobs.get and jobs.transition; tenant limits (GetItem); running slots (UpdateItem ADD/DELETE on
-    // TENANT#t/RUNNING), the waiting list (PutItem, Query, DeleteItem of TENANT#t/WAIT#<jobId>);
-    // HeadObject of an upload at its deadline; group objects to work/groups/.
+    // TENANT#t/RUNNING); the waiting list (PutItem, Query, DeleteItem of TENANT#t/WAIT#<jobId>), only on TENANT#*
+    // keys (never an event, type-index or rate item); HeadObject of an upload at its deadline; group objects.
     access: {
-      table: { actions: ['GetItem', 'UpdateItem', 'PutItem', 'Query', 'DeleteItem'] },
+      table: {
+        actions: ['GetItem', 'UpdateItem'],
+        onKeys: [{ actions: ['PutItem', 'Query', 'DeleteItem'], leadingKeys: ['TENANT#*'] }],
+      },
       stateMachine: 'start',
       queue: 'send',
       bucket: { read: ['uploads/'], write: ['work/'] },
@@ -581,7 +610,15 @@ export const table = {
   partitionKey: 'pk',
   sortKey: 'sk',
   indexes: [{ name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
+  /** Epoch seconds after which DynamoDB may delete an item: only the rate counters (`RATE#…`) carry it. */
+  timeToLiveAttribute: 'ttl',
 } as const;
+
+/**
+ * Response headers browsers may read from the API (CORS `Access-Control-Expose-Headers`), for the stack's HTTP
+ * API and the local gateway alike: the job link and the rate-limit fields the web app honours.
+ */
+export const corsExposeHeaders = ['location', 'retry-after', 'ratelimit-policy', 'ratelimit'];
 
 /** Local stand-ins for account-specific names, used by the local cloud. */
 export const localAccount = { region: 'us-east-1', accountId: '000000000000' } as const;

@@ -2,7 +2,7 @@ import { refreshTokens } from './auth/cognito';
 import { Session } from './auth/session';
 import { cacheKey, configDir, TokenCache } from './auth/token-cache';
 import { json } from './format';
-import { ApiClient } from './http/api';
+import { ApiClient, defaultRetryPolicy } from './http/api';
 import type { CliIo } from './io';
 import { describeStackOutputs } from './stack-outputs';
 import { requireCognito, resolveTarget, type Target, type TargetOptions } from './target';
@@ -59,7 +59,10 @@ export class Context {
       (tokens) => refreshTokens(requireCognito(target), tokens, this.deps.now()),
       this.deps.now,
     );
-    return new ApiClient(target.apiUrl, session, this.deps.fetch);
+    return new ApiClient(target.apiUrl, session, this.deps.fetch, {
+      ...defaultRetryPolicy,
+      onRetry: (message) => this.note(message),
+    });
   }
 
   print(text: string): void {

@@ -1,14 +1,15 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { type FunctionName, routes } from '../wiring';
-import { apiThrottle, logRetention } from './defaults';
+import { corsExposeHeaders, type FunctionName, routes } from '../wiring';
+import { waive } from './controls';
+import { apiThrottle } from './defaults';
+import { logGroup } from './log-groups';
 
 export interface ApiProps {
   functions: Record<FunctionName, lambda.IFunction>;
@@ -65,7 +66,7 @@ export class Api extends Construct {
           apigw.CorsHttpMethod.PUT,
           apigw.CorsHttpMethod.OPTIONS,
         ],
-        exposeHeaders: ['location'],
+        exposeHeaders: corsExposeHeaders,
         maxAge: Duration.hours(1),
       },
     });
@@ -74,9 +75,7 @@ export class Api extends Construct {
       autoDeploy: true,
       throttle: apiThrottle,
       accessLogSettings: {
-        destination: new apigw.LogGroupLogDestination(
-          new logs.LogGroup(this, 'AccessLogs', { retention: logRetention }),
-        ),
+        destination: new apigw.LogGroupLogDestination(logGroup(this, 'AccessLogs')),
         format: accessLogFormat,
       },
     });
@@ -96,7 +95,17 @@ export class Api extends Construct {
         integration: integrationOf(route.function),
         authorizer: route.auth ? authorizer : new apigw.HttpNoneAuthorizer(),
       });
+      // API Gateway may invoke the function only for this API's route (SourceArn, which CDK sets) and only from
+      // this account (SourceAccount).
+      for (const permission of added?.node.findAll().filter((c) => c instanceof lambda.CfnPermission) ?? []) {
+        (permission as lambda.CfnPermission).sourceAccount = Stack.of(this).account;
+      }
       if (!route.auth && added) {
+        waive(
+          added,
+          'ct-apigateway-pr-5',
+          `${route.method} ${route.path} is public by contract: uptime checks and API clients call it before they sign in, and it serves no tenant data (the service status or the OpenAPI document).`,
+        );
         NagSuppressions.addResourceSuppressions(added, [
           {
             id: 'AwsSolutions-APIG4',

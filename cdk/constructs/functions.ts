@@ -1,5 +1,6 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -28,10 +29,15 @@ export interface PipelineFunctionsProps {
   settings: Settings;
 }
 
+/** The KMS actions on the data bucket's key that reading and writing its objects need. */
+export const kmsActions = { read: 'kms:Decrypt', write: 'kms:GenerateDataKey' } as const;
+
 /** What the wiring's `access` entries refer to. */
 export interface AccessTargets {
   table: dynamodb.ITable;
   bucket: s3.IBucket;
+  /** The bucket's SSE-KMS key. */
+  dataKey: kms.IKey;
   queue: sqs.IQueue;
   stateMachine: sfn.IStateMachine;
   signingKey: secretsmanager.ISecret;
@@ -103,6 +109,15 @@ function grantAccess(fn: NodejsFunction, access: Access, targets: AccessTargets)
         resources: [targets.table.tableArn],
       }),
     );
+    for (const { actions, leadingKeys } of access.table.onKeys ?? []) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: actions.map((action) => `dynamodb:${action}`),
+          resources: [targets.table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leadingKeys } },
+        }),
+      );
+    }
     for (const index of access.table.queryIndexes ?? []) {
       fn.addToRolePolicy(
         new iam.PolicyStatement({
@@ -123,6 +138,15 @@ function grantAccess(fn: NodejsFunction, access: Access, targets: AccessTargets)
       }),
     );
     for (const prefix of prefixes) wildcards.add(wildcard.objectsUnder(targets.bucket, prefix));
+  }
+  // The bucket is SSE-KMS encrypted (S3 Bucket Key): reading an object needs kms:Decrypt, writing one
+  // kms:GenerateDataKey, on the bucket's key and nothing else (listing and deleting need neither).
+  const keyActions = [
+    ...(bucket.read?.length ? [kmsActions.read] : []),
+    ...(bucket.write?.length ? [kmsActions.write] : []),
+  ];
+  if (keyActions.length > 0) {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: keyActions, resources: [targets.dataKey.keyArn] }));
   }
   if (bucket.list?.length) {
     fn.addToRolePolicy(

@@ -7,6 +7,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ingestQueue } from '../wiring';
+import { waive } from './controls';
 
 export interface IngestQueueProps {
   /** Its `ObjectCreated` notifications under the upload prefix go to the queue. */
@@ -36,6 +37,16 @@ export class IngestQueue extends Construct {
     props.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new SqsDestination(this.queue), {
       prefix: ingestQueue.uploadPrefix,
     });
+    waive(
+      props.bucket,
+      'ct-s3-pr-4',
+      "The bucket does notify (ObjectCreated under uploads/ to the ingest queue), through CDK's Custom::S3BucketNotifications resource: the queue policy names the bucket, so the bucket cannot name the queue itself, and the rule reads only the bucket's own NotificationConfiguration.",
+    );
+    waive(
+      this.deadLetterQueue,
+      'ct-sqs-pr-1',
+      'This queue is the dead-letter queue of the ingest queue: a message here has already failed maxReceiveCount times and waits for an operator (the DLQ alarms), so it has no dead-letter queue of its own.',
+    );
     const stack = Stack.of(this);
     for (const handler of stack.node.children.filter((c) =>
       c.node.id.startsWith('BucketNotificationsHandler'),

@@ -3,12 +3,12 @@ import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { esbuildSettings } from '../bundling';
 import { observability } from '../wiring';
-import { logRetention, repoRoot } from './defaults';
+import { repoRoot } from './defaults';
+import { logGroup as encryptedLogGroup } from './log-groups';
 import { wildcard } from './nag';
 
 export interface NodeFunctionProps {
@@ -61,7 +61,7 @@ const applicationLogLevels: Record<string, lambda.ApplicationLogLevel> = {
  * AWSLambdaBasicExecutionRole, which allows every log group in the account).
  */
 export function nodeFunction(scope: Construct, id: string, props: NodeFunctionProps): NodejsFunction {
-  const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: logRetention });
+  const logGroup = encryptedLogGroup(scope, `${id}Logs`);
   const role = new iam.Role(scope, `${id}Role`, {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
   });

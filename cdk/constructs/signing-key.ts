@@ -1,11 +1,10 @@
 import { CustomResource } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { logRetention } from './defaults';
+import { logGroup } from './log-groups';
 import { wildcard } from './nag';
 import { nodeFunction } from './node-function';
 
@@ -46,7 +45,7 @@ export class SigningKey extends Construct {
 
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: onEvent,
-      logGroup: new logs.LogGroup(this, 'ProviderLogs', { retention: logRetention }),
+      logGroup: logGroup(this, 'ProviderLogs'),
     });
     NagSuppressions.addResourceSuppressions(
       provider,

@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import { DockerImage, Stack } from 'aws-cdk-lib';
 import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct, type IConstruct } from 'constructs';
 import { buildWebApp } from '../../web/build';
+import { logGroup } from './log-groups';
 
 /** What the app reads from `config.json` (web/src/config.ts): the deployed endpoints, never baked in. */
 export interface WebAppConfig {
@@ -17,6 +19,9 @@ export interface WebAppConfig {
 
 export interface WebAppProps {
   bucket: s3.IBucket;
+  /** The bucket's SSE-KMS key, and the alias its default encryption names it by. */
+  dataKey: kms.IKey;
+  dataKeyAlias: kms.IAlias;
   /** The distribution serving the bucket's `web/` prefix: its cache is invalidated on every deployment. */
   distribution: cloudfront.IDistribution;
   config: WebAppConfig;
@@ -57,7 +62,12 @@ export class WebApp extends Construct {
       distribution: props.distribution,
       distributionPaths: ['/*'],
       memoryLimit: 256,
+      logGroup: logGroup(this, 'DeploymentLogs'),
     });
+    // The copy writes web/ objects under the bucket's key (its default encryption names the key by alias, so wait
+    // for the alias); pruning and the destination check read objects' metadata.
+    props.dataKey.grant(this.deployment.handlerRole, 'kms:GenerateDataKey', 'kms:Decrypt');
+    this.deployment.node.addDependency(props.dataKeyAlias);
     suppressFindingsOfCdkHandler(this, this.deployment);
   }
 }

@@ -5,7 +5,6 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Duration } from 'aws-cdk-lib';
 import * as lambdaDestinations from 'aws-cdk-lib/aws-lambda-destinations';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { NagSuppressions } from 'cdk-nag';
@@ -17,7 +16,9 @@ import {
   observability,
   workflow,
 } from '../wiring';
-import { logRetention, repoRoot } from './defaults';
+import { repoRoot } from './defaults';
+import { waive } from './controls';
+import { logGroup } from './log-groups';
 import { wildcard } from './nag';
 
 export interface WorkflowProps {
@@ -63,7 +64,7 @@ export class Workflow extends Construct {
       stateMachineType: sfn.StateMachineType.STANDARD,
       tracingEnabled: observability.stateMachineTracing,
       logs: {
-        destination: new logs.LogGroup(this, 'Logs', { retention: logRetention }),
+        destination: logGroup(this, 'Logs'),
         level: sfn.LogLevel[stateMachineLogging.level],
         includeExecutionData: stateMachineLogging.includeExecutionData,
       },
@@ -101,6 +102,11 @@ export class Workflow extends Construct {
           "This queue is itself a dead-letter queue: the on-failure destination of the execution-end consumer and its EventBridge target's DLQ.",
       },
     ]);
+    waive(
+      this.executionEndFailures,
+      'ct-sqs-pr-1',
+      "This queue is itself a dead-letter queue (the execution-end consumer's on-failure destination and its EventBridge target's DLQ), alarmed on and drained by an operator, so it has none of its own.",
+    );
     const consumer = props.functions[executionEnded.consumer];
     consumer.configureAsyncInvoke({
       onFailure: new lambdaDestinations.SqsDestination(this.executionEndFailures),

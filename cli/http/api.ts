@@ -11,6 +11,33 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/**
+ * How the client honours 429 Too Many Requests (README "Tenant limits"): every Sluice route refuses a request
+ * over the tenant's rate before doing anything, so each one (POST /events included) is safe to send again. The
+ * client waits `Retry-After` seconds (capped per wait), tells the user, and gives up after `maxRetries` or once
+ * the waits would pass `maxWaitSeconds` in total, surfacing the 429.
+ */
+export interface RetryPolicy {
+  maxRetries: number;
+  /** Longest single wait, whatever Retry-After says. */
+  maxDelaySeconds: number;
+  /** Most seconds spent waiting for one request. */
+  maxWaitSeconds: number;
+  /** Told before each wait (the CLI writes it to stderr). */
+  onRetry?: (message: string) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export const defaultRetryPolicy: RetryPolicy = { maxRetries: 5, maxDelaySeconds: 30, maxWaitSeconds: 60 };
+
+/** Retry-After as delay-seconds (what Sluice sends) or an HTTP-date; 1 s when absent or unreadable. */
+export function retryAfterSeconds(value: string | null, now = Date.now()): number {
+  if (value && /^\d+$/.test(value.trim())) return Math.max(1, Number(value.trim()));
+  const date = value ? Date.parse(value) : NaN;
+  if (Number.isFinite(date)) return Math.max(1, Math.ceil((date - now) / 1000));
+  return 1;
+}
+
 export interface RequestOptions {
   query?: Record<string, string | number | undefined>;
   body?: string;
@@ -23,6 +50,7 @@ export class ApiClient {
     readonly baseUrl: string,
     private readonly auth: BearerSource,
     private readonly fetchImpl: typeof fetch = fetch,
+    private readonly retry: RetryPolicy = defaultRetryPolicy,
   ) {}
 
   postEvents(batchBody: string): Promise<{ jobId: string; status: string }> {
@@ -98,11 +126,21 @@ export class ApiClient {
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const url = this.url(path, options.query);
-    let response = await this.send(method, url, options, await this.auth.bearer());
-    if (response.status === 401) {
-      const renewed = await this.auth.bearerAfterRejection();
-      if (renewed) response = await this.send(method, url, options, renewed);
-      if (response.status === 401) throw new NotSignedInError();
+    let response = await this.sendAuthorized(method, url, options);
+    let waited = 0;
+    for (let attempt = 1; response.status === 429 && attempt <= this.retry.maxRetries; attempt += 1) {
+      const delay = Math.min(
+        retryAfterSeconds(response.headers.get('retry-after')),
+        this.retry.maxDelaySeconds,
+      );
+      if (waited + delay > this.retry.maxWaitSeconds) break;
+      await response.body?.cancel();
+      this.retry.onRetry?.(
+        `${method} ${path}: over this tenant's request rate (HTTP 429); retrying in ${delay} s (${attempt}/${this.retry.maxRetries})`,
+      );
+      await (this.retry.sleep ?? sleep)(delay * 1000);
+      waited += delay;
+      response = await this.sendAuthorized(method, url, options);
     }
     const text = await response.text();
     if (!response.ok) throw errorFromResponse(response.status, text);
@@ -114,6 +152,16 @@ export class ApiClient {
         `${method} ${path}: the API answered HTTP ${response.status} with a body that is not JSON`,
       );
     }
+  }
+
+  private async sendAuthorized(method: string, url: string, options: RequestOptions): Promise<Response> {
+    let response = await this.send(method, url, options, await this.auth.bearer());
+    if (response.status === 401) {
+      const renewed = await this.auth.bearerAfterRejection();
+      if (renewed) response = await this.send(method, url, options, renewed);
+      if (response.status === 401) throw new NotSignedInError();
+    }
+    return response;
   }
 
   private url(path: string, query: RequestOptions['query'] = {}): string {
@@ -137,6 +185,8 @@ export class ApiClient {
     }
   }
 }
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Maps `{"error":{"code","message","details"}}` (or API Gateway's `{"message"}`) onto an ApiError. */
 export function errorFromResponse(status: number, text: string): ApiError {

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { corsExposeHeaders } from '../../cdk/wiring';
 import { closeServer, host, listen } from '../services/network';
 import type { JwtAuthorizer } from './authorizer';
 import { buildHttpApiEvent, type JwtAuthorization } from './event';
@@ -141,7 +142,11 @@ export async function startHttpApi<Name extends string>(options: HttpApiOptions<
       'apigw-requestid': randomBytes(11).toString('base64'),
       'content-length': String(response.body.length),
     };
-    if (req.headers.origin) headers['access-control-allow-origin'] ??= '*';
+    if (req.headers.origin) {
+      headers['access-control-allow-origin'] ??= '*';
+      // As the stack's HTTP API (corsPreflight.exposeHeaders): the same list, from cdk/wiring.ts.
+      headers['access-control-expose-headers'] ??= corsExposeHeaders.join(',');
+    }
     res.writeHead(response.statusCode, headers);
     res.end(req.method === 'HEAD' ? undefined : response.body);
   }

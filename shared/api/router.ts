@@ -1,6 +1,8 @@
 /**
  * API Gateway HTTP API (payload 2.0) handlers: dispatch on `routeKey`, answer every error in the API's error
  * shape. ApiErrors are the caller's problem and become 4xx; anything else is logged and becomes a 500.
+ * Every request with an authenticated caller first counts against its tenant's request rate (429 over it;
+ * shared/api/rate-limit.ts), in every function alike: one budget per tenant across all routes.
  */
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { parseJsonText } from '../cloudevents/body';
@@ -9,13 +11,15 @@ import { checkParam, checkRawEncoding } from '../http/request';
 import { errorResponse } from '../http/responses';
 import { instrumented } from '../aws/handler';
 import { logger } from '../aws/observability';
+import { rateHeaders, rateLimiterFromEnv, tooManyRequests } from './rate-limit';
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type ApiResult = APIGatewayProxyStructuredResultV2;
 export type Routes = Record<string, (event: ApiEvent) => Promise<ApiResult>>;
 
 export function apiHandler(name: string, routes: Routes) {
-  return instrumented(name, async (event: ApiEvent): Promise<ApiResult> => {
+  const limiter = rateLimiterFromEnv();
+  const serve = async (event: ApiEvent): Promise<ApiResult> => {
     try {
       const route = routes[event.routeKey];
       if (!route) throw new ApiError(404, 'NotFound', `No route for ${event.routeKey}`);
@@ -25,6 +29,14 @@ export function apiHandler(name: string, routes: Routes) {
       if (!(error instanceof ApiError)) logger.error(`${event.routeKey} failed`, error as Error);
       return errorResponse(error);
     }
+  };
+  return instrumented(name, async (event: ApiEvent): Promise<ApiResult> => {
+    const sub = event.requestContext?.authorizer?.jwt?.claims?.sub;
+    if (!limiter || typeof sub !== 'string' || sub === '' || !routes[event.routeKey]) return serve(event);
+    const decision = await limiter.check(sub);
+    if (!decision.allowed) return tooManyRequests(decision);
+    const result = await serve(event);
+    return { ...result, headers: { ...result.headers, ...rateHeaders(decision) } };
   });
 }
 

@@ -95,6 +95,8 @@ describe('the OpenAPI document', () => {
       const open = Array.isArray(op.security) && op.security.length === 0;
       expect({ route: route.path, open }).toEqual({ route: route.path, open: !route.auth });
       if (route.auth) expect(Object.keys(op.responses)).toContain('401');
+      // Every authenticated route counts against the tenant's request rate (shared/api/rate-limit.ts).
+      if (route.auth) expect(Object.keys(op.responses)).toContain('429');
     }
   });
 
@@ -110,6 +112,7 @@ describe('the OpenAPI document', () => {
         'NotFound',
         'PayloadTooLarge',
         'TooManyEvents',
+        'TooManyRequests',
         'Unauthorized',
         'UnsupportedMediaType',
       ].sort(),

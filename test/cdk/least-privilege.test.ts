@@ -12,10 +12,14 @@ import type { Template } from 'aws-cdk-lib/assertions';
 let template: Template;
 let bucketId: string;
 let tableId: string;
+let dataKeyId: string;
 
 beforeAll(() => {
   template = synthesize().template;
   tableId = onlyId(template, 'AWS::DynamoDB::Table');
+  dataKeyId = Object.keys(resourcesOf(template, 'AWS::KMS::Key')).find((id) =>
+    id.startsWith('StorageDataKey'),
+  )!;
   const buckets = resourcesOf(template, 'AWS::S3::Bucket');
   // The data bucket is the one whose access logs go to the other.
   bucketId = Object.keys(buckets).find((id) => buckets[id]!.Properties.LoggingConfiguration)!;
@@ -91,12 +95,22 @@ describe('least privilege by prefix and action', () => {
       const table = functions[name].access.table;
       const dynamo = statementsOf(name).filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
       const onTable: string[] = [];
+      const onKeys: string[] = [];
       const onIndexes: string[] = [];
       for (const s of dynamo) {
         expect(s.Effect).toBe('Allow');
         for (const resource of resourcesIn(s)) {
           const json = JSON.stringify(resource);
-          if (json === JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] })) onTable.push(...actionsOf(s));
+          if (json === JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] }) && s.Condition) {
+            // A keyed grant: exactly one condition, the partition-key patterns, nothing else.
+            const keys = (s.Condition as Record<string, Record<string, unknown>>)['ForAllValues:StringLike'];
+            expect(Object.keys(s.Condition)).toEqual(['ForAllValues:StringLike']);
+            expect(Object.keys(keys!)).toEqual(['dynamodb:LeadingKeys']);
+            const patterns = [keys!['dynamodb:LeadingKeys']].flat() as string[];
+            for (const pattern of patterns) expect(pattern).toMatch(/^[A-Z]+#\*$/);
+            onKeys.push(...actionsOf(s).map((a) => `${a} ${patterns.join(',')}`));
+          } else if (json === JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] }))
+            onTable.push(...actionsOf(s));
           else {
             const join = (resource as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
             expect(JSON.stringify(join[1][0])).toBe(JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] }));
@@ -105,12 +119,64 @@ describe('least privilege by prefix and action', () => {
         }
       }
       expect(onTable.sort()).toEqual((table?.actions ?? []).map((a) => `dynamodb:${a}`).sort());
+      expect(onKeys.sort()).toEqual(
+        (table?.onKeys ?? [])
+          .flatMap(({ actions, leadingKeys }) => actions.map((a) => `dynamodb:${a} ${leadingKeys.join(',')}`))
+          .sort(),
+      );
       expect(onIndexes.sort()).toEqual(
         (table?.queryIndexes ?? []).map((i) => `dynamodb:Query /index/${i}`).sort(),
       );
       expect(onTable).not.toContain('dynamodb:Scan');
     },
   );
+
+  it.each(functionNames)(
+    '%s: KMS only on the data key, Decrypt if it reads objects, GenerateDataKey if it writes',
+    (name) => {
+      const bucket = functions[name].access.bucket;
+      const kms = statementsOf(name).filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')));
+      const expected = [
+        ...(bucket?.read?.length ? ['kms:Decrypt'] : []),
+        ...(bucket?.write?.length ? ['kms:GenerateDataKey'] : []),
+      ];
+      expect(kms.flatMap(actionsOf).sort()).toEqual(expected.sort());
+      for (const s of kms) {
+        expect(s.Effect).toBe('Allow');
+        expect(resourcesIn(s)).toEqual([{ 'Fn::GetAtt': [dataKeyId, 'Arn'] }]);
+        expect(s.Condition).toBeUndefined();
+      }
+    },
+  );
+
+  it('no role but the functions and the web app deployment may use the data key', () => {
+    const fnRoles = new Set(
+      [...pipelineFunctions(template).values()].map(
+        ({ props }) => (props.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0],
+      ),
+    );
+    const others: string[] = [];
+    for (const policy of Object.values(resourcesOf(template, 'AWS::IAM::Policy'))) {
+      const roles = (policy.Properties.Roles as { Ref: string }[]).map((r) => r.Ref);
+      const statements = (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+      if (!statements.some((st) => resourcesIn(st).some((r) => isRef(r, dataKeyId)))) continue;
+      others.push(...roles.filter((r) => !fnRoles.has(r)));
+    }
+    expect(others.filter((r) => !r.startsWith('CustomCDKBucketDeployment'))).toEqual([]);
+  });
+
+  it('the read-only API functions may write only rate counters (RATE#*), and read limits only where they read', () => {
+    for (const name of ['read-jobs', 'query-events'] as const) {
+      const writes = statementsOf(name).filter((s) =>
+        actionsOf(s).some((a) => /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/.test(a)),
+      );
+      expect(writes).toHaveLength(1);
+      expect(actionsOf(writes[0]!)).toEqual(['dynamodb:UpdateItem']);
+      expect(writes[0]!.Condition).toEqual({
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATE#*'] },
+      });
+    }
+  });
 
   it('no role but the functions and two deploy-time CDK handlers reaches the data bucket', () => {
     // CDK's BucketDeployment grants its handler read/write on the whole destination bucket (it ignores

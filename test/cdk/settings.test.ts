@@ -10,6 +10,7 @@ import {
   functions,
   MAX_SHARDS,
   resolveSettings,
+  routes,
   type FunctionName,
   type RefName,
 } from '../../cdk/wiring';
@@ -76,5 +77,29 @@ describe('shard counts', () => {
     });
     expect(() => resolveSettings({ typeShards: 65 })).toThrow(/typeShards/);
     expect(MAX_SHARDS).toBe(64);
+  });
+});
+
+describe('tenant request rate', () => {
+  it('reaches every function behind an authenticated route, with the table and the counter and limits access', () => {
+    const counted = new Set(routes.filter((r) => r.auth).map((r) => r.function));
+    expect([...counted].sort()).toEqual(
+      ['create-upload', 'manage-schemas', 'query-events', 'read-jobs', 'submit-events'].sort(),
+    );
+    for (const name of functionNames) {
+      const env = functionEnvironment(name, { tableName: 't' } as Record<RefName, string>, defaultSettings);
+      expect([name, env.TENANT_REQUESTS_PER_SECOND]).toEqual([name, counted.has(name) ? '1000' : undefined]);
+      if (!counted.has(name)) continue;
+      expect(env.TABLE_NAME).toBe('t');
+      const table = functions[name].access.table!;
+      const allows = (action: string, key: string) =>
+        table.actions.includes(action as never) ||
+        (table.onKeys ?? []).some((k) => k.actions.includes(action as never) && k.leadingKeys.includes(key));
+      expect([name, allows('UpdateItem', 'RATE#*'), allows('GetItem', 'TENANT#*')]).toEqual([
+        name,
+        true,
+        true,
+      ]);
+    }
   });
 });

@@ -3,6 +3,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type RefName,
+  corsExposeHeaders,
   executionEnded,
   functionEnvironment,
   functionNames,
@@ -33,6 +34,8 @@ const ids = {} as Record<
   | 'table'
   | 'bucket'
   | 'logsBucket'
+  | 'dataKey'
+  | 'logsKey'
   | 'queue'
   | 'dlq'
   | 'executionEndFailures'
@@ -57,6 +60,10 @@ beforeAll(() => {
     table: onlyId(template, 'AWS::DynamoDB::Table'),
     bucket: buckets.find(([, b]) => b.Properties.LoggingConfiguration)![0],
     logsBucket: buckets.find(([, b]) => !b.Properties.LoggingConfiguration)![0],
+    dataKey: Object.keys(resourcesOf(template, 'AWS::KMS::Key')).find((id) =>
+      id.startsWith('StorageDataKey'),
+    )!,
+    logsKey: Object.keys(resourcesOf(template, 'AWS::KMS::Key')).find((id) => id.startsWith('LogsKey'))!,
     queue: queues.find(([, q]) => q.Properties.RedrivePolicy)![0],
     dlq: queues.find(([id]) => id.startsWith('IngestDeadLetterQueue'))![0],
     executionEndFailures: queues.find(([id]) => id.startsWith('WorkflowExecutionEndFailures'))![0],
@@ -112,7 +119,7 @@ describe('storage', () => {
     });
   });
 
-  it('keeps the data bucket private, encrypted, SSL-only and logged, with the work/ and multipart rules', () => {
+  it('keeps the data bucket private, SSE-KMS encrypted, versioned, SSL-only and logged, with the work/ and multipart rules', () => {
     template.resourceCountIs('AWS::S3::Bucket', 2);
     const bucket = resourcesOf(template, 'AWS::S3::Bucket')[ids.bucket]!;
     expect(bucket.DeletionPolicy).toBe('Retain');
@@ -123,10 +130,33 @@ describe('storage', () => {
         IgnorePublicAcls: true,
         RestrictPublicBuckets: true,
       },
+      // The data key by its alias (the key's own ARN would make a dependency cycle through the distribution).
       BucketEncryption: {
-        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        ServerSideEncryptionConfiguration: [
+          {
+            ServerSideEncryptionByDefault: {
+              SSEAlgorithm: 'aws:kms',
+              KMSMasterKeyID: {
+                'Fn::Join': [
+                  '',
+                  ['arn:', ref('AWS::Partition'), ':kms:eu-west-1:123456789012:alias/Sluice/data'],
+                ],
+              },
+            },
+            BucketKeyEnabled: true,
+          },
+        ],
       },
+      VersioningConfiguration: { Status: 'Enabled' },
       LoggingConfiguration: { DestinationBucketName: ref(ids.logsBucket) },
+    });
+    template.hasResourceProperties('AWS::KMS::Alias', {
+      AliasName: 'alias/Sluice/data',
+      TargetKeyId: getAtt(ids.dataKey, 'Arn'),
+    });
+    template.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Retain',
+      Properties: { EnableKeyRotation: true },
     });
     expect(bucket.Properties.LifecycleConfiguration).toEqual({
       Rules: expect.arrayContaining([
@@ -135,6 +165,11 @@ describe('storage', () => {
         expect.objectContaining({ Prefix: 'submissions/', ExpirationInDays: 30, Status: 'Enabled' }),
         expect.objectContaining({
           AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          Status: 'Enabled',
+        }),
+        expect.objectContaining({
+          NoncurrentVersionExpiration: { NoncurrentDays: 7 },
+          ExpiredObjectDeleteMarker: true,
           Status: 'Enabled',
         }),
       ]),
@@ -150,13 +185,61 @@ describe('storage', () => {
     expect(expiring.map((rule) => rule.Prefix).sort()).toEqual(['submissions/', 'uploads/', 'work/']);
   });
 
-  it('keeps the logs bucket private, encrypted and SSL-only, accepting CloudFront log ACLs', () => {
+  it('keeps the logs bucket private, SSE-S3 encrypted, versioned and SSL-only, accepting CloudFront log ACLs', () => {
     expect(resourcesOf(template, 'AWS::S3::Bucket')[ids.logsBucket]!.Properties).toMatchObject({
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, RestrictPublicBuckets: true },
+      // S3 server access logs can only be delivered to an SSE-S3 bucket.
       BucketEncryption: {
         ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
       },
       OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerPreferred' }] },
+      VersioningConfiguration: { Status: 'Enabled' },
+      LifecycleConfiguration: {
+        Rules: expect.arrayContaining([
+          expect.objectContaining({ ExpirationInDays: 90, Status: 'Enabled' }),
+          expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 1 } }),
+        ]),
+      },
+    });
+  });
+
+  it('lets CloudFront use the data key only for this distribution and this bucket', () => {
+    const key = resourcesOf(template, 'AWS::KMS::Key')[ids.dataKey]!;
+    const statements = (key.Properties.KeyPolicy as { Statement: Statement[] }).Statement;
+    const cloudFront = statements.filter(
+      (st) => JSON.stringify(st.Principal) === '{"Service":"cloudfront.amazonaws.com"}',
+    );
+    expect(cloudFront).toHaveLength(1);
+    expect(cloudFront[0]).toMatchObject({
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*'],
+      Condition: {
+        StringEquals: {
+          'AWS:SourceArn': expect.anything(),
+          'kms:EncryptionContext:aws:s3:arn': getAtt(ids.bucket, 'Arn'),
+        },
+      },
+    });
+    expect(JSON.stringify(cloudFront[0]!.Condition)).toContain(`"${ids.distribution}"`);
+  });
+
+  it('encrypts every log group with the logs key, usable only by CloudWatch Logs of this account, and keeps a year', () => {
+    const logGroups = Object.values(resourcesOf(template, 'AWS::Logs::LogGroup'));
+    expect(logGroups.length).toBeGreaterThan(functionNames.length);
+    for (const group of logGroups) {
+      expect(group.Properties).toMatchObject({ RetentionInDays: 365, KmsKeyId: getAtt(ids.logsKey, 'Arn') });
+    }
+    const statements = (
+      resourcesOf(template, 'AWS::KMS::Key')[ids.logsKey]!.Properties.KeyPolicy as { Statement: Statement[] }
+    ).Statement;
+    const logs = statements.filter((st) => JSON.stringify(st.Principal).includes('logs.'));
+    expect(logs).toHaveLength(1);
+    expect(logs[0]!.Condition).toEqual({
+      ArnLike: {
+        'kms:EncryptionContext:aws:logs:arn': {
+          'Fn::Join': ['', ['arn:', ref('AWS::Partition'), ':logs:eu-west-1:123456789012:log-group:*']],
+        },
+      },
     });
   });
 
@@ -336,8 +419,11 @@ describe('least privilege', () => {
 
   it('spot checks: readers cannot write, and only the starter starts executions', () => {
     const writes = /^(dynamodb|s3|sqs):.*(Put|Update|Delete|Write|Send)/;
-    expect(actionsOf(statementsOf('query-events')).filter((a) => writes.test(a))).toEqual([]);
-    expect(actionsOf(statementsOf('read-jobs')).filter((a) => writes.test(a))).toEqual([]);
+    // The readers' one write is the rate counter, on RATE#* partition keys only (least-privilege.test.ts).
+    const unconditioned = (name: string) =>
+      actionsOf(statementsOf(name).filter((s) => !s.Condition)).filter((a) => writes.test(a));
+    expect(unconditioned('query-events')).toEqual([]);
+    expect(unconditioned('read-jobs')).toEqual([]);
     expect(can('read-jobs', 'sqs:SendMessage')).toBe(false);
     // Only the execution-end consumer sends to its failure queue (its on-failure destination).
     for (const name of functionNames) {
@@ -480,6 +566,17 @@ describe('HTTP API', () => {
     );
     expect(cors.AllowMethods).toEqual(expect.arrayContaining(['GET', 'POST', 'PUT', 'OPTIONS']));
     expect(cors.AllowCredentials).toBeUndefined();
+    // The web app reads the job link and the rate-limit fields; the local gateway exposes the same list.
+    expect(cors.ExposeHeaders).toEqual(corsExposeHeaders);
+    expect(corsExposeHeaders).toEqual(
+      expect.arrayContaining(['location', 'retry-after', 'ratelimit-policy', 'ratelimit']),
+    );
+  });
+
+  it('expires the rate counters with the table TTL attribute', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+    });
   });
 
   it('auto-deploys a throttled $default stage with JSON access logs', () => {
@@ -722,8 +819,8 @@ describe('workflow', () => {
 });
 
 describe('observability and outputs', () => {
+  // The full alarm set, the topic and its e-mail subscription: test/cdk/alarms.test.ts.
   it('alarms on dead letters, unrecorded execution ends, failed executions and API 5xx', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
@@ -752,6 +849,11 @@ describe('observability and outputs', () => {
     });
   });
 
+  it('subscribes no e-mail address to the alarm topic without -c sluice:alarmEmail', () => {
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
   it('has the Sluice dashboard', () => {
     template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'Sluice' });
   });
@@ -767,6 +869,7 @@ describe('observability and outputs', () => {
       DeadLetterQueueUrl: { Value: ref(ids.dlq) },
       TableName: { Value: ref(ids.table) },
       BucketName: { Value: ref(ids.bucket) },
+      AlarmTopicArn: { Value: ref(onlyId(template, 'AWS::SNS::Topic')) },
     });
   });
 });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebApp, type WebAppConfig } from '../../cdk/constructs/web-app';
@@ -31,7 +32,9 @@ describe('web app asset (bundled at synth)', () => {
     const distribution = new cloudfront.Distribution(stack, 'Distribution', {
       defaultBehavior: { origin: S3BucketOrigin.withOriginAccessControl(bucket, { originPath: '/web' }) },
     });
-    new WebApp(stack, 'WebApp', { bucket, distribution, config });
+    const dataKey = new kms.Key(stack, 'Key');
+    const dataKeyAlias = new kms.Alias(stack, 'Alias', { aliasName: 'alias/web', targetKey: dataKey });
+    new WebApp(stack, 'WebApp', { bucket, dataKey, dataKeyAlias, distribution, config });
     const assembly = app.synth();
     assets = new Map(
       readdirSync(assembly.directory)

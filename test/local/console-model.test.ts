@@ -110,10 +110,10 @@ describe('reading the ASL document', () => {
         { to: 'IngestGroup', kind: 'default', label: 'Default' },
       ],
     });
-    expect(states.get('IngestGroup')!.edges).toEqual([
-      { to: 'GroupSucceeded', kind: 'next' },
-      { to: 'MarkGroupFailed', kind: 'catch', label: 'States.ALL' },
-    ]);
+    expect(states.get('IngestGroup')).toMatchObject({
+      terminal: true,
+      edges: [{ to: 'MarkGroupFailed', kind: 'catch', label: 'States.ALL' }],
+    });
     expect(states.get('GroupFailed')).toMatchObject({ type: 'Fail', terminal: true });
     expect(states.get('PrepareJob')!.edges).toEqual([
       { to: 'IngestChunks', kind: 'next' },
@@ -184,13 +184,13 @@ describe('laying the graph out', () => {
     ]);
   });
 
-  it("draws the Choice's group branch in a column to the right: IngestGroup over GroupSucceeded, its failure beside", () => {
+  it("draws the Choice's group branch in a column to the right: IngestGroup (its end), its failure below", () => {
     const right = (id: string) => node(id).x + node(id).width;
     expect(node('IngestGroup').x).toBeGreaterThan(right('IngestChunks'));
     expect(node('IngestGroup').y).toBe(node('PrepareJob').y);
-    expect(centre('GroupSucceeded')).toBe(centre('IngestGroup'));
-    expect(node('GroupSucceeded').y).toBeGreaterThan(node('IngestGroup').y);
-    expect(node('MarkGroupFailed').x).toBeGreaterThan(right('IngestGroup'));
+    // IngestGroup has no Next (it ends the execution), so its Catch target is the column's next node.
+    expect(centre('MarkGroupFailed')).toBe(centre('IngestGroup'));
+    expect(node('MarkGroupFailed').y).toBeGreaterThan(node('IngestGroup').y);
     expect(centre('GroupFailed')).toBe(centre('MarkGroupFailed'));
     const fromChoice = layout.edges.filter((edge) => edge.from === 'SingleJobOrGroup');
     expect(fromChoice.map((edge) => [edge.to, edge.kind, edge.back])).toEqual([
@@ -202,7 +202,7 @@ describe('laying the graph out', () => {
         .filter((edge) => edge.to === endMarker)
         .map((edge) => edge.from)
         .sort(),
-    ).toEqual(['GroupFailed', 'GroupSucceeded', 'JobFailed', 'JobSucceeded']);
+    ).toEqual(['GroupFailed', 'IngestGroup', 'JobFailed', 'JobSucceeded']);
   });
 
   it('ends every forward edge on the top of its target and keeps nodes apart and inside the drawing', () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { exportJWK, SignJWT } from 'jose';
+import { corsExposeHeaders } from '../../cdk/wiring';
 import { createJwtAuthorizer } from '../../local/gateway/authorizer';
 import type { HttpApiEvent } from '../../local/gateway/event';
 import { startHttpApi, type HttpApi } from '../../local/gateway/http-api';
@@ -267,6 +268,14 @@ describe('responses and API Gateway errors', () => {
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
     expect(response.headers.get('access-control-allow-headers')).toContain('ce-specversion');
     expect(response.headers.get('access-control-allow-methods')).toContain('POST');
+  });
+
+  it('exposes the job link and the rate-limit fields to the web app, as the stack does', async () => {
+    const response = await fetch(`${api.url}/health`, { headers: { origin: 'http://127.0.0.1:4701' } });
+    expect(response.headers.get('access-control-expose-headers')!.split(',')).toEqual(corsExposeHeaders);
+    expect(corsExposeHeaders).toEqual(
+      expect.arrayContaining(['retry-after', 'ratelimit-policy', 'ratelimit']),
+    );
   });
 });
 

@@ -80,12 +80,35 @@ export interface TokenSource {
   forceRefresh(): Promise<string | undefined>;
 }
 
+/**
+ * How the app honours 429 Too Many Requests: every Sluice route refuses a request over the tenant's rate before
+ * doing anything, so each one is safe to send again after `Retry-After` seconds (capped per wait and in total).
+ * `onRetry` tells the user (main.ts announces it); once the attempts are spent the 429 surfaces as an ApiError.
+ */
+export interface RetryOptions {
+  maxRetries?: number;
+  maxDelaySeconds?: number;
+  maxWaitSeconds?: number;
+  onRetry?: (seconds: number, attempt: number) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Retry-After in whole seconds (delay-seconds or an HTTP-date), at least 1. */
+export function retryAfterSeconds(value: string | null, now = Date.now()): number {
+  if (value && /^\d+$/.test(value.trim())) return Math.max(1, Number(value.trim()));
+  const date = value ? Date.parse(value) : NaN;
+  return Number.isFinite(date) ? Math.max(1, Math.ceil((date - now) / 1000)) : 1;
+}
+
 export function createApi(
   apiUrl: string,
   tokens: TokenSource,
   fetchImpl: typeof fetch = (i, o) => fetch(i, o),
+  retry: RetryOptions = {},
 ) {
   const base = apiUrl.replace(/\/+$/, '');
+  const { maxRetries = 3, maxDelaySeconds = 10, maxWaitSeconds = 20 } = retry;
+  const sleep = retry.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 
   async function send(method: string, path: string, token: string | undefined, body?: string) {
     const headers: Record<string, string> = {};
@@ -98,11 +121,25 @@ export function createApi(
     }
   }
 
-  async function request<T>(method: string, path: string, body?: string): Promise<T> {
+  async function sendAuthorized(method: string, path: string, body?: string) {
     let response = await send(method, path, await tokens.idToken(), body);
     if (response.status === 401) {
       const renewed = await tokens.forceRefresh();
       if (renewed) response = await send(method, path, renewed, body);
+    }
+    return response;
+  }
+
+  async function request<T>(method: string, path: string, body?: string): Promise<T> {
+    let response = await sendAuthorized(method, path, body);
+    let waited = 0;
+    for (let attempt = 1; response.status === 429 && attempt <= maxRetries; attempt += 1) {
+      const seconds = Math.min(retryAfterSeconds(response.headers.get('retry-after')), maxDelaySeconds);
+      if (waited + seconds > maxWaitSeconds) break;
+      retry.onRetry?.(seconds, attempt);
+      await sleep(seconds * 1000);
+      waited += seconds;
+      response = await sendAuthorized(method, path, body);
     }
     const text = await response.text();
     let parsed: unknown;

@@ -11,8 +11,12 @@ export interface FollowOptions {
   maxFailures?: number;
 }
 
-/** A 4xx (not found, unauthorized…) will not change by asking again; network errors and 5xx might. */
-const isFinal = (error: unknown) => error instanceof ApiError && error.status >= 400 && error.status < 500;
+/**
+ * A 4xx (not found, unauthorized…) will not change by asking again; network errors, 5xx and 429 (over the
+ * rate, still refused after the API client's own retries) might.
+ */
+const isFinal = (error: unknown) =>
+  error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 429;
 
 /** Starts following at once; the returned function stops it (e.g. when the view is left). */
 export function followJob(jobId: string, options: FollowOptions): () => void {

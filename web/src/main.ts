@@ -37,13 +37,15 @@ const navItems = [
 function start(root: HTMLElement, config: AppConfig): void {
   const cognito = createCognitoClient(cognitoEndpointOf(config), config.userPoolClientId);
   const auth = createAuth(cognito, sessionStorage);
-  const api = createApi(config.apiUrl, auth);
   const announcer = h('div', { class: 'visually-hidden', role: 'status', 'aria-live': 'polite' });
   const announce = (message: string) => {
     announcer.textContent = '';
     // A fresh text node after a tick makes screen readers repeat an identical message.
     setTimeout(() => (announcer.textContent = message), 50);
   };
+  const api = createApi(config.apiUrl, auth, undefined, {
+    onRetry: (seconds) => announce(`Too many requests for your account right now: retrying in ${seconds} s.`),
+  });
   const ctx: ViewContext = { config, api, auth, announce };
   const main = h('main', { id: 'main', tabindex: -1 });
   let leave: (() => void) | undefined;
