@@ -24,6 +24,7 @@ import { join, resolve } from 'node:path';
 import {
   defaultSettings,
   executionEnded,
+  executionEndedMatches,
   functionNames,
   functions,
   ingestQueue,
@@ -294,7 +295,6 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     stops.push(() => runtime.stop());
 
     const definition = localWorkflowDefinition(repoRoot, region, accountId);
-    const endedStatuses: readonly string[] = executionEnded.statuses;
     const sfn = await startStepFunctionsService({
       host: '127.0.0.1',
       port: sfnPort,
@@ -304,7 +304,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       stateMachines: [{ name: names.stateMachine, definition }],
       invokeFunction: (arn, payload) => runtime.invokeArn(arn, payload),
       onExecutionStatusChange: (event) => {
-        if (endedStatuses.includes(event.detail.status)) runtime.invokeAsync(executionEnded.consumer, event);
+        if (executionEndedMatches(event.detail)) runtime.invokeAsync(executionEnded.consumer, event);
       },
       meter,
       log: (message, error) => log(`[stepfunctions] ${message}${error ? ` ${String(error)}` : ''}`),

@@ -9,7 +9,13 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { type FunctionName, executionEnded, observability, workflow } from '../wiring';
+import {
+  type FunctionName,
+  executionEnded,
+  executionEndedDetailPattern,
+  observability,
+  workflow,
+} from '../wiring';
 import { repoRoot } from './defaults';
 import { waive } from './controls';
 import { logGroup } from './log-groups';
@@ -113,10 +119,7 @@ export class Workflow extends Construct {
       eventPattern: {
         source: ['aws.states'],
         detailType: ['Step Functions Execution Status Change'],
-        detail: {
-          status: [...executionEnded.statuses],
-          stateMachineArn: [this.stateMachine.stateMachineArn],
-        },
+        detail: executionEndedDetailPattern(this.stateMachine.stateMachineArn),
       },
       targets: [new targets.LambdaFunction(consumer, { deadLetterQueue: this.executionEndFailures })],
     });

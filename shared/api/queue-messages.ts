@@ -1,7 +1,8 @@
 /**
  * The ingest queue's messages (docs/design.md): API submissions (inline, or stored in S3 when larger than
  * `maxInlineBytes`) and upload deadlines (sent by the API functions) and S3 ObjectCreated notifications for
- * `uploads/` (sent by S3). Read by start-execution.
+ * `uploads/` (sent by S3), and admit messages (record-execution-end, when a large job's slot is free again). Read
+ * by start-execution.
  */
 import * as z from 'zod';
 
@@ -34,8 +35,18 @@ export interface UploadArrival extends JobRef {
   key: string;
 }
 
+/**
+ * Admit a tenant's waiting large jobs (docs/design.md "Running-jobs cap"): sent by record-execution-end when one
+ * of the tenant's jobs released its slot, and re-sent by the starter when an admission stayed throttled.
+ */
+export interface AdmitMessage {
+  kind: 'admit';
+  tenant: string;
+}
+
 export type QueueMessage =
   | SubmissionMessage
+  | AdmitMessage
   | InlineSubmissionMessage
   | UploadDeadlineMessage
   | { kind: 's3-test' }
@@ -61,6 +72,7 @@ const uploadDeadline = z.object({
   tenant: text,
   expiresAt: z.iso.datetime({ offset: true }),
 });
+const admit = z.strictObject({ kind: z.literal('admit'), tenant: text });
 const s3Notification = z.object({
   Records: z
     .array(
@@ -131,8 +143,11 @@ export function readQueueMessage(body: string): QueueMessage {
       : parseWith(submission, value, 'submission');
   }
   if (value.kind === 'upload-deadline') return parseWith(uploadDeadline, value, 'upload-deadline');
+  if (value.kind === 'admit') return parseWith(admit, value, 'admit');
   throw new InvalidMessage(`unknown message kind ${JSON.stringify(value.kind ?? null)}`);
 }
+
+export const admitMessageBody = (tenant: string): string => JSON.stringify({ kind: 'admit', tenant });
 
 export const isInline = (message: QueueMessage): message is InlineSubmissionMessage =>
   message.kind === 'submission' && 'events' in message;

@@ -27,7 +27,8 @@ export interface EndedJob {
   failure: JobFailure;
 }
 
-const ENDED: readonly string[] = executionEnded.statuses;
+const ENDED: readonly string[] = executionEnded.failedStatuses;
+const ANY_END: readonly string[] = executionEnded.statuses;
 
 /** 'TIMED_OUT' → 'TimedOut'. */
 const pascal = (status: string) =>
@@ -65,6 +66,18 @@ export function endedJob(detail: ExecutionStatusDetail): EndedJob | undefined {
   const tenant = parsedInput(detail.input)?.tenant;
   if (!nonEmpty(tenant)) return undefined;
   return { tenant, jobId: detail.name, failure: failureOf(detail) };
+}
+
+/**
+ * The tenant slot a one-job execution held, for any end (SUCCEEDED included); undefined for a group execution
+ * (grouped jobs are not capped), a status that is not an end, or an input without a tenant.
+ */
+export function releasedSlot(detail: ExecutionStatusDetail): { tenant: string; jobId: string } | undefined {
+  if (!ANY_END.includes(detail.status)) return undefined;
+  const input = parsedInput(detail.input);
+  if (isGroupExecutionName(detail.name) || input?.group !== undefined) return undefined;
+  const tenant = input?.tenant;
+  return nonEmpty(tenant) ? { tenant, jobId: detail.name } : undefined;
 }
 
 export interface EndedGroup {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  admitMessageBody,
   decodeS3Key,
   inlineSubmissionBody,
   isInline,
@@ -10,6 +11,13 @@ import {
 } from '../../shared/api/queue-messages';
 
 describe('queue messages', () => {
+  it('reads admit messages, and only with a tenant', () => {
+    expect(readQueueMessage(admitMessageBody('alice'))).toEqual({ kind: 'admit', tenant: 'alice' });
+    expect(() => readQueueMessage('{"kind":"admit"}')).toThrow(/invalid admit message: tenant/);
+    expect(() => readQueueMessage('{"kind":"admit","tenant":"a","jobId":"j"}')).toThrow(/invalid admit/);
+    expect(jobRefOf(admitMessageBody('alice'))).toBeUndefined();
+  });
+
   it('reads submissions and upload deadlines', () => {
     const submission = { kind: 'submission', jobId: 'J', tenant: 'T', bucket: 'B', key: 'K' };
     expect(readQueueMessage(JSON.stringify(submission))).toEqual(submission);

@@ -3,6 +3,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type RefName,
+  type TableAction,
   corsExposeHeaders,
   executionEnded,
   functionEnvironment,
@@ -399,9 +400,16 @@ describe('least privilege', () => {
     // Exact prefixes and actions per statement: test/cdk/least-privilege.test.ts.
     for (const name of functionNames) {
       const access = functions[name].access;
+      // On the whole table or only on some partition keys (the exact keys: test/cdk/least-privilege.test.ts).
+      const declares = (action: TableAction) =>
+        Boolean(
+          access.table?.actions.includes(action) ||
+          access.table?.onKeys?.some((keyed) => keyed.actions.includes(action)),
+        );
       const expectations: [string, boolean][] = [
-        ['dynamodb:Query', Boolean(access.table?.actions.includes('Query') || access.table?.queryIndexes)],
-        ['dynamodb:PutItem', access.table?.actions.includes('PutItem') ?? false],
+        ['dynamodb:Query', declares('Query') || Boolean(access.table?.queryIndexes)],
+        ['dynamodb:PutItem', declares('PutItem')],
+        ['dynamodb:DeleteItem', declares('DeleteItem')],
         ['dynamodb:Scan', false],
         ['s3:GetObject', (access.bucket?.read?.length ?? 0) > 0],
         ['s3:PutObject', (access.bucket?.write?.length ?? 0) > 0],
@@ -766,12 +774,18 @@ describe('workflow', () => {
     expect(invoked.sort()).toEqual(tasks.sort());
   });
 
-  it("sends abnormal ends of this machine's executions to the wiring consumer", () => {
+  it("sends abnormal ends and one-job successes of this machine's executions to the wiring consumer", () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.states'],
         'detail-type': ['Step Functions Execution Status Change'],
-        detail: { status: [...executionEnded.statuses], stateMachineArn: [ref(ids.stateMachine)] },
+        detail: {
+          stateMachineArn: [ref(ids.stateMachine)],
+          $or: [
+            { status: ['FAILED', 'TIMED_OUT', 'ABORTED'] },
+            { status: ['SUCCEEDED'], name: [{ 'anything-but': { prefix: 'g-' } }] },
+          ],
+        },
       },
       Targets: [
         Match.objectLike({

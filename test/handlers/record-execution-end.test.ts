@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { memoryS3, type MemoryBucket } from './memory-s3';
 import { handler, type ExecutionStatusChange } from '../../functions/record-execution-end/handler';
 import { lambdaContext } from './api-event';
@@ -15,10 +16,25 @@ vi.hoisted(() => {
     AWS_REGION: 'us-east-1',
     TABLE_NAME: 'sluice',
     BUCKET_NAME: 'sluice-bucket',
+    QUEUE_URL: 'https://sqs.example/ingest',
   });
 });
 
 const ddb = mockClient(DynamoDBDocumentClient);
+const sqs = mockClient(SQSClient);
+const RUNNING = { pk: 'TENANT#alice', sk: 'RUNNING' };
+/** The job updates, the slot releases left out. */
+const jobUpdates = () =>
+  ddb
+    .commandCalls(UpdateCommand)
+    .map((call) => call.args[0].input)
+    .filter((input) => input.Key?.sk !== 'RUNNING');
+const releases = () =>
+  ddb
+    .commandCalls(UpdateCommand)
+    .map((call) => call.args[0].input)
+    .filter((input) => input.Key?.sk === 'RUNNING');
+const admits = () => sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
 const JOB = '01JOBENDED0000000000000000';
 
 function statusChange(status: string, extra: Record<string, unknown> = {}): ExecutionStatusChange {
@@ -50,14 +66,20 @@ let bucket: MemoryBucket;
 beforeEach(() => {
   ddb.reset();
   s3.reset();
+  sqs.reset();
+  sqs.on(SendMessageCommand).resolves({ MessageId: 'm' });
   bucket = memoryS3(s3);
 });
 
 describe('record-execution-end', () => {
   it('fails the open job of a timed-out execution', async () => {
     ddb.on(UpdateCommand).resolves({ Attributes: { jobId: JOB, status: 'FAILED' } });
-    expect(await handler(statusChange('TIMED_OUT'), lambdaContext)).toEqual({ jobId: JOB, recorded: true });
-    const update = ddb.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect(await handler(statusChange('TIMED_OUT'), lambdaContext)).toEqual({
+      jobId: JOB,
+      recorded: true,
+      released: true,
+    });
+    const update = jobUpdates()[0]!;
     expect(update.Key).toEqual(jobKey('alice', JOB, 8));
     expect(Object.values(update.ExpressionAttributeValues!)).toEqual(
       expect.arrayContaining(['FAILED', { error: 'ExecutionTimedOut', cause: 'execution timed out' }]),
@@ -72,9 +94,7 @@ describe('record-execution-end', () => {
       statusChange('FAILED', { error: 'States.Runtime', cause: 'An error occurred' }),
       lambdaContext,
     );
-    expect(
-      Object.values(ddb.commandCalls(UpdateCommand)[0]!.args[0].input.ExpressionAttributeValues!),
-    ).toContainEqual({
+    expect(Object.values(jobUpdates()[0]!.ExpressionAttributeValues!)).toContainEqual({
       error: 'States.Runtime',
       cause: 'An error occurred',
     });
@@ -82,12 +102,74 @@ describe('record-execution-end', () => {
 
   it('changes nothing when the job already finished', async () => {
     ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
-    expect(await handler(statusChange('ABORTED'), lambdaContext)).toEqual({ jobId: JOB, recorded: false });
+    expect(await handler(statusChange('ABORTED'), lambdaContext)).toEqual({
+      jobId: JOB,
+      recorded: false,
+      released: true, // the release's own condition failing (no slot item) is not an error
+    });
   });
 
-  it('ignores a succeeded execution without touching the table', async () => {
-    expect(await handler(statusChange('SUCCEEDED'), lambdaContext)).toEqual({ jobId: JOB, recorded: false });
-    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  it('leaves the job of a succeeded execution alone and releases its slot', async () => {
+    expect(await handler(statusChange('SUCCEEDED'), lambdaContext)).toEqual({
+      jobId: JOB,
+      recorded: false,
+      released: true,
+    });
+    expect(jobUpdates()).toHaveLength(0);
+  });
+});
+
+describe('record-execution-end: the tenant slot of a one-job execution', () => {
+  it.each(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'])(
+    'on %s: deletes the job from its running set, after the job write, then sends an admit for the tenant',
+    async (status) => {
+      ddb.on(UpdateCommand).resolves({});
+      await handler(statusChange(status), lambdaContext);
+      const release = releases();
+      expect(release).toHaveLength(1);
+      expect(release[0]).toMatchObject({
+        Key: RUNNING,
+        UpdateExpression: 'DELETE #jobs :job',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':job': new Set([JOB]) },
+      });
+      const calls = ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input.Key?.sk);
+      expect(calls.at(-1)).toBe('RUNNING'); // the job is final before its slot is given back
+      expect(admits()).toEqual([
+        {
+          QueueUrl: 'https://sqs.example/ingest',
+          MessageBody: JSON.stringify({ kind: 'admit', tenant: 'alice' }),
+        },
+      ]);
+    },
+  );
+
+  it('a retried event (Lambda async retry or a duplicate) repeats the release harmlessly and admits again', async () => {
+    ddb.on(UpdateCommand).resolves({});
+    sqs.on(SendMessageCommand).rejectsOnce(new Error('socket hang up')).resolves({ MessageId: 'm' });
+    await expect(handler(statusChange('SUCCEEDED'), lambdaContext)).rejects.toThrow('socket hang up');
+    expect(releases()).toHaveLength(1); // released, the admit not sent: the invocation fails and is retried
+    await handler(statusChange('SUCCEEDED'), lambdaContext);
+    expect(releases()).toHaveLength(2);
+    expect(admits()).toHaveLength(2);
+  });
+
+  it('a failed release fails the invocation, before any admit', async () => {
+    ddb
+      .on(UpdateCommand, { Key: RUNNING })
+      .rejects(Object.assign(new Error('boom'), { name: 'InternalServerError' }));
+    await expect(handler(statusChange('SUCCEEDED'), lambdaContext)).rejects.toThrow('boom');
+    expect(admits()).toHaveLength(0);
+  });
+
+  it('releases nothing for a group execution or an input without a tenant', async () => {
+    ddb.on(UpdateCommand).resolves({});
+    const GROUP = 'g-00000000000000000000000000000000000000cc';
+    const input = JSON.stringify({ group: { id: GROUP, bucket: 'b', key: 'k' }, jobs: [] });
+    await handler(statusChange('SUCCEEDED', { name: GROUP, input }), lambdaContext);
+    await handler(statusChange('SUCCEEDED', { input: '{}' }), lambdaContext);
+    expect(releases()).toHaveLength(0);
+    expect(admits()).toHaveLength(0);
   });
 });
 

@@ -11,6 +11,7 @@ import { handler } from '../../functions/start-execution/handler';
 import { lambdaContext } from './api-event';
 import { jobKey } from '../../shared/aws/stores/jobs';
 import type { JobRef } from '../../shared/api/queue-messages';
+import { memorySlots, type MemorySlots } from './memory-slots';
 
 vi.hoisted(() => {
   Object.assign(process.env, {
@@ -23,6 +24,7 @@ vi.hoisted(() => {
     MAX_RECEIVE_COUNT: '5',
     UPLOAD_GRACE_SECONDS: '60',
     QUEUE_URL: 'https://sqs.example/ingest',
+    TENANT_RUNNING_JOBS: '4',
   });
 });
 
@@ -30,6 +32,7 @@ const sfn = mockClient(SFNClient);
 const sqs = mockClient(SQSClient);
 const ddb = mockClient(DynamoDBDocumentClient);
 const s3 = mockClient(S3Client);
+let slots: MemorySlots;
 
 function record(body: unknown, messageId: string, receiveCount = 1): SQSRecord {
   return {
@@ -79,7 +82,12 @@ const s3Notification = (key: string, eventName = 'ObjectCreated:Put') => ({
   ],
 });
 const starts = () => sfn.commandCalls(StartExecutionCommand).map((call) => call.args[0].input);
-const updates = () => ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+/** Job updates (the slot claims and releases on `RUNNING` left out). */
+const updates = () =>
+  ddb
+    .commandCalls(UpdateCommand)
+    .map((call) => call.args[0].input)
+    .filter((input) => input.Key?.sk !== 'RUNNING');
 /** The attributes an UpdateCommand sets, by name. */
 const written = (input: ReturnType<typeof updates>[number]) =>
   Object.fromEntries(
@@ -103,6 +111,9 @@ beforeEach(() => {
   // Backoff waits are random() × the cap: zero here, so retries run at once.
   vi.spyOn(Math, 'random').mockReturnValue(0);
   ddb.on(UpdateCommand).resolves({ Attributes: { status: 'FAILED' } });
+  // Jobs read as still open (and no tenant limits override) unless a test says otherwise.
+  ddb.on(GetCommand).resolves({ Item: { status: 'QUEUED' } });
+  slots = memorySlots(ddb);
 });
 
 afterEach(() => {
@@ -583,9 +594,12 @@ describe('start-execution: throttling', () => {
     expect(sqs.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.QueueUrl).toBe(
       'https://sqs.example/ingest',
     );
-    expect(updates()).toEqual([]); // no DeliveryFailed: throttling alone never fails a job
-    // The retries stopped at the attempt cap (10 per start: one group, one stored job, one upload).
-    expect(starts()).toHaveLength(30);
+    // No DeliveryFailed: throttling alone never fails a job. The upload, parked and not started, is QUEUED.
+    expect(updates().map((u) => [u.Key!.sk, written(u).status])).toEqual([['JOB#JOB-UP', 'QUEUED']]);
+    // The retries stopped at the attempt cap (10 per start: one group, then alice's oldest waiting job; the
+    // admission pass stops at a throttled start and the upload waits behind it).
+    expect(starts()).toHaveLength(20);
+    expect(slots.parked('alice')).toEqual(['JOB-BIG', 'JOB-UP']);
   });
 
   it('re-queues at once when the time budget is spent, without waiting', async () => {
@@ -615,5 +629,196 @@ describe('start-execution: throttling', () => {
       error: 'DeliveryFailed',
       cause: expect.stringMatching(/could not re-queue after throttling: InternalError/),
     });
+  });
+});
+
+describe('start-execution: running-jobs cap per tenant', () => {
+  const stored = (jobId: string, tenant: string) => ({
+    kind: 'submission',
+    jobId,
+    tenant,
+    bucket: 'sluice-bucket',
+    key: `submissions/${tenant}/${jobId}.json`,
+  });
+  const id = (n: number) => `01JCAP${String(n).padStart(20, '0')}`;
+  const startedNames = () => starts().map((input) => input.name);
+  /** A tenant's override item: `runningJobs` slots. Tenants differ per test (the limits are cached a minute). */
+  const capOf = (tenant: string, runningJobs: number) =>
+    ddb.on(GetCommand, { Key: { pk: `TENANT#${tenant}`, sk: 'LIMITS' } }).resolves({ Item: { runningJobs } });
+  const jobIs = (tenant: string, jobId: string, status: string) =>
+    ddb.on(GetCommand, { Key: jobKey(tenant, jobId, 8) }).resolves({ Item: { tenant, jobId, status } });
+  const admit = (tenant: string) => ({ kind: 'admit', tenant });
+  const resent = () =>
+    sqs.commandCalls(SendMessageBatchCommand).flatMap((call) => call.args[0].input.Entries ?? []);
+
+  it('starts at most the default 4 of a tenant, oldest first, and keeps the rest waiting, acknowledged', async () => {
+    const records = [6, 2, 5, 1, 4, 3].map((n) => record(stored(id(n), 'dora'), `m-${n}`));
+    expect(await run(...records)).toEqual({ batchItemFailures: [] });
+    expect(startedNames()).toEqual([id(1), id(2), id(3), id(4)]);
+    expect(slots.held('dora')).toEqual([id(1), id(2), id(3), id(4)]);
+    expect(slots.parked('dora')).toEqual([id(5), id(6)]);
+    expect(updates()).toEqual([]); // waiting API jobs stay QUEUED: no write
+    // The waiting item holds exactly the execution input.
+    const item = slots.waiting.get('TENANT#dora')!.get(`WAIT#${id(5)}`)!;
+    expect(JSON.parse(item.input as string)).toEqual({
+      ...stored(id(5), 'dora'),
+      kind: undefined,
+      source: 'api',
+    });
+  });
+
+  it("applies the tenant's override and leaves other tenants alone", async () => {
+    capOf('erin', 1);
+    const records = [
+      record(stored(id(1), 'erin'), 'e-1'),
+      record(stored(id(2), 'erin'), 'e-2'),
+      record(stored(id(3), 'fred'), 'f-3'),
+    ];
+    expect(await run(...records)).toEqual({ batchItemFailures: [] });
+    expect(startedNames().sort()).toEqual([id(1), id(3)]);
+    expect(slots.parked('erin')).toEqual([id(2)]);
+    expect(slots.parked('fred')).toEqual([]);
+  });
+
+  it('admits the oldest waiting job when an admit message follows a release', async () => {
+    capOf('gail', 1);
+    await run(record(stored(id(1), 'gail'), 'g-1'), record(stored(id(2), 'gail'), 'g-2'));
+    await run(record(stored(id(3), 'gail'), 'g-3'));
+    expect(startedNames()).toEqual([id(1)]);
+    slots.running.get('TENANT#gail')!.delete(id(1)); // record-execution-end released it
+    expect(await run(record(admit('gail'), 'a-1'))).toEqual({ batchItemFailures: [] });
+    expect(startedNames()).toEqual([id(1), id(2)]);
+    expect(slots.parked('gail')).toEqual([id(3)]);
+    // An admit with nothing free starts nothing.
+    await run(record(admit('gail'), 'a-2'));
+    expect(startedNames()).toEqual([id(1), id(2)]);
+  });
+
+  it('leaves inline submissions uncapped: no slot, no waiting item', async () => {
+    capOf('hank', 1);
+    const inline = (jobId: string) => ({
+      kind: 'submission',
+      jobId,
+      tenant: 'hank',
+      events: [{ id: jobId }],
+    });
+    await run(record(inline(id(1)), 'i-1'), record(inline(id(2)), 'i-2'));
+    expect(starts()).toHaveLength(1); // one group
+    expect(slots.held('hank')).toEqual([]);
+    expect(slots.parked('hank')).toEqual([]);
+  });
+
+  it('crash after the claim, before the start (throttled to the end): re-queued, then started once', async () => {
+    capOf('ivan', 1);
+    sfn.on(StartExecutionCommand).rejects(throttling());
+    const first = record(stored(id(1), 'ivan'), 'v-1', 5);
+    expect(await runIn(tight, first)).toEqual({ batchItemFailures: [] });
+    expect(resent().map((entry) => entry.MessageBody)).toEqual([first.body]);
+    expect(slots.held('ivan')).toEqual([id(1)]); // the claim stays with the job
+    expect(updates()).toEqual([]); // never DeliveryFailed for throttling
+
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn', startDate: new Date() });
+    const second = record(stored(id(2), 'ivan'), 'v-2');
+    await run(record(stored(id(1), 'ivan'), 'v-1b'), second);
+    // The re-queued job goes first (its claim is its own); the second waits for the one slot.
+    expect(startedNames().at(-1)).toBe(id(1));
+    expect(slots.held('ivan')).toEqual([id(1)]);
+    expect(slots.parked('ivan')).toEqual([id(2)]);
+  });
+
+  it('crash after the start, before the waiting item is deleted: the retry finds it started and keeps one slot', async () => {
+    capOf('jane', 2);
+    slots.failNext('unpark');
+    const first = record(stored(id(1), 'jane'), 'j-1');
+    expect(await run(first)).toEqual({ batchItemFailures: [{ itemIdentifier: 'j-1' }] });
+    expect(slots.parked('jane')).toEqual([id(1)]);
+    jobIs('jane', id(1), 'RUNNING');
+    sfn
+      .on(StartExecutionCommand, { name: id(1) })
+      .rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
+    expect(await run(first)).toEqual({ batchItemFailures: [] }); // the redelivery
+    expect(slots.parked('jane')).toEqual([]);
+    expect(slots.held('jane')).toEqual([id(1)]); // still its slot: the execution runs
+  });
+
+  it('a duplicate delivery of a job that already ran gives back the claim it made', async () => {
+    capOf('kate', 1);
+    jobIs('kate', id(1), 'SUCCEEDED');
+    sfn
+      .on(StartExecutionCommand, { name: id(1) })
+      .rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
+    await run(record(stored(id(1), 'kate'), 'k-1'));
+    expect(slots.held('kate')).toEqual([]);
+    expect(slots.parked('kate')).toEqual([]);
+  });
+
+  it('the same job delivered twice in one batch takes one slot and starts once', async () => {
+    capOf('liam', 2);
+    await run(record(stored(id(1), 'liam'), 'l-1'), record(stored(id(1), 'liam'), 'l-1b'));
+    expect(startedNames()).toEqual([id(1)]);
+    expect(slots.held('liam')).toEqual([id(1)]);
+  });
+
+  it('reclaims slots whose jobs finished (a lost release), then admits', async () => {
+    capOf('mona', 2);
+    slots.running.set('TENANT#mona', new Set([id(1), id(2)]));
+    jobIs('mona', id(1), 'SUCCEEDED');
+    jobIs('mona', id(2), 'RUNNING');
+    await run(record(stored(id(3), 'mona'), 'n-3'));
+    expect(startedNames()).toEqual([id(3)]);
+    expect(slots.held('mona')).toEqual([id(2), id(3)]);
+  });
+
+  it('marks an upload that waits for a slot QUEUED, not one that started', async () => {
+    capOf('nick', 1);
+    const upload = (n: number) => s3Notification(`uploads/nick/${id(n)}/f.ndjson`);
+    await run(record(upload(1), 'u-1'), record(upload(2), 'u-2'));
+    expect(startedNames()).toEqual([id(1)]);
+    const queued = updates().map((u) => [u.Key!.sk, written(u).status]);
+    expect(queued).toEqual([[`JOB#${id(2)}`, 'QUEUED']]);
+    expect(Object.values(updates()[0]!.ExpressionAttributeValues!)).toContain('PENDING_UPLOAD');
+  });
+
+  it('a start that keeps failing is its record failure; on the last receive the job fails and leaves the list', async () => {
+    capOf('olga', 1);
+    sfn
+      .on(StartExecutionCommand, { name: id(1) })
+      .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
+    expect(await run(record(stored(id(1), 'olga'), 'o-1', 2))).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'o-1' }],
+    });
+    expect(slots.parked('olga')).toEqual([id(1)]);
+    expect(await run(record(stored(id(1), 'olga'), 'o-1', 5))).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'o-1' }],
+    });
+    expect(written(updates().at(-1)!)).toMatchObject({ status: 'FAILED' });
+    expect(slots.parked('olga')).toEqual([]);
+    expect(slots.held('olga')).toEqual([]);
+  });
+
+  it('a failed park is the record failure, as before the cap (DeliveryFailed only on the last receive)', async () => {
+    slots.failNext('park');
+    expect(await run(record(stored(id(1), 'pete'), 'p-1'))).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'p-1' }],
+    });
+    expect(starts()).toEqual([]);
+    expect(updates()).toEqual([]);
+  });
+
+  it('a throttled waiting-list read re-queues the records that asked, as a throttled start does', async () => {
+    slots.failNext('waiting', throttling());
+    expect(await run(record(stored(id(1), 'rita'), 'r-1', 5))).toEqual({ batchItemFailures: [] });
+    expect(resent().map((entry) => JSON.parse(entry.MessageBody!).jobId)).toEqual([id(1)]);
+    expect(updates()).toEqual([]);
+    expect(slots.parked('rita')).toEqual([id(1)]);
+  });
+
+  it('an admission that cannot read the list fails the records that asked, never their jobs', async () => {
+    slots.failNext('waiting');
+    expect(await run(record(stored(id(1), 'quin'), 'q-1', 5))).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'q-1' }],
+    });
+    expect(updates()).toEqual([]); // parked: no DeliveryFailed even on the last receive
+    expect(slots.parked('quin')).toEqual([id(1)]);
   });
 });

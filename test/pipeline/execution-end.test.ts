@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { endedGroup, endedJob, type ExecutionStatusDetail } from '../../shared/pipeline/execution-end';
+import {
+  endedGroup,
+  endedJob,
+  releasedSlot,
+  type ExecutionStatusDetail,
+} from '../../shared/pipeline/execution-end';
 
 const detail = (overrides: Partial<ExecutionStatusDetail>): ExecutionStatusDetail => ({
   executionArn: 'arn:aws:states:us-east-1:000000000000:execution:ingest:01JOB',
@@ -67,5 +72,30 @@ describe('endedGroup', () => {
   it('is undefined for a single-job execution or a group that did not fail', () => {
     expect(endedGroup(detail({}))).toBeUndefined();
     expect(endedGroup(detail({ name: GROUP, status: 'SUCCEEDED', input }))).toBeUndefined();
+  });
+});
+
+describe('releasedSlot', () => {
+  it.each(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'])(
+    'names the slot of a one-job execution on %s',
+    (status) => {
+      expect(releasedSlot(detail({ status }))).toEqual({ tenant: 'alice', jobId: '01JOB' });
+    },
+  );
+
+  it('releases nothing while running, for a group, or without a tenant in the input', () => {
+    expect(releasedSlot(detail({ status: 'RUNNING' }))).toBeUndefined();
+    expect(releasedSlot(detail({ status: 'SUCCEEDED', name: 'g-abc' }))).toBeUndefined();
+    expect(
+      releasedSlot(
+        detail({ status: 'SUCCEEDED', input: JSON.stringify({ group: { id: 'x' }, tenant: 'a' }) }),
+      ),
+    ).toBeUndefined();
+    expect(releasedSlot(detail({ status: 'SUCCEEDED', input: null }))).toBeUndefined();
+  });
+
+  it('does not fail the job of a succeeded execution', () => {
+    expect(endedJob(detail({ status: 'SUCCEEDED' }))).toBeUndefined();
+    expect(endedGroup(detail({ status: 'SUCCEEDED', name: 'g-abc' }))).toBeUndefined();
   });
 });
