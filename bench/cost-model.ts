@@ -117,7 +117,9 @@ export function hottestKeys(snapshot: MeterSnapshot): HotKey[] {
 export const quotas = {
   partitionWcuPerSecond: 1_000, // DynamoDB: per partition key value
   partitionRcuPerSecond: 3_000,
-  tableWcuPerSecond: 40_000, // DynamoDB on-demand: default table-level maximum (adjustable)
+  // DynamoDB on-demand: the default table-level maximum (adjustable), which applies to the table and to each of its
+  // GSIs on its own (developer guide, "Quotas": the quota is what any table or any of its GSIs may use).
+  tableWcuPerSecond: 40_000,
   startExecutionPerSecond: 300, // Step Functions Standard StartExecution refill, us-east-1 (bucket 1,300)
   apiGatewayRequestsPerSecond: 10_000, // API Gateway account throttle, per Region
   lambdaConcurrency: 1_000, // Lambda concurrent executions, per Region
@@ -181,7 +183,6 @@ export function ceilings(
   const n = single.submissions;
   const jobUnits = jobPartitionUnits(s) / n;
   const gsiPerSubmission = (s.dynamodb.writeUnits.gsi1 ?? 0) / n || 1;
-  const wruPerSubmission = sum(Object.values(s.dynamodb.writeUnits)) / n;
   const perExecution = n / Math.max(1, s.stepFunctions.executionsStarted);
   const concurrencySeconds = sum(Object.values(s.lambda).map((c) => c.billedMs + c.initMs)) / 1000 / n;
   const account = min([
@@ -200,11 +201,11 @@ export function ceilings(
       binding: `Lambda concurrency (${quotas.lambdaConcurrency} concurrent executions)`,
       line: `${quotas.lambdaConcurrency} concurrent ÷ ${concurrencySeconds.toFixed(4)} s of Lambda per submission (this machine's durations)`,
     },
-    {
-      value: quotas.tableWcuPerSecond / wruPerSubmission,
-      binding: `DynamoDB on-demand table maximum (${quotas.tableWcuPerSecond.toLocaleString('en-US')} WRU/s, adjustable)`,
-      line: `${quotas.tableWcuPerSecond} WRU/s ÷ ${wruPerSubmission.toFixed(2)} WRU per submission`,
-    },
+    ...Object.entries(s.dynamodb.writeUnits).map(([space, units]) => ({
+      value: quotas.tableWcuPerSecond / (units / n),
+      binding: `DynamoDB on-demand table-level maximum for ${space} (${quotas.tableWcuPerSecond.toLocaleString('en-US')} WRU/s, adjustable)`,
+      line: `${space} ${quotas.tableWcuPerSecond} WRU/s ÷ ${(units / n).toFixed(2)} ${space} WRU per submission`,
+    })),
   ]);
   const tenant = min([
     {
