@@ -102,9 +102,10 @@ describe('sluice as a child process', () => {
     const upload = standIn.uploads.find((u) => u.jobId === result.stdout.trim());
     expect(upload).toMatchObject({ contentLength: fileSize, receivedBytes: fileSize });
     // Node + tsx alone take ~80-120 MiB; what matters is that the 200 MiB file adds only GC slack to that,
-    // where loading it whole would add at least its own size.
+    // where loading it whole would add at least its own size. The slack is Node's: 55-70 MB measured on Node 24
+    // (fileSize / 3 = 67 MiB failed there now and then), less on Node 20; half the file still tells the two apart.
     expect(baseline.peakRss).toBeGreaterThan(0);
-    expect(result.peakRss - baseline.peakRss).toBeLessThan(fileSize / 3);
+    expect(result.peakRss - baseline.peakRss).toBeLessThan(fileSize / 2);
     expect(result.peakRss).toBeLessThan(fileSize);
   });
 
