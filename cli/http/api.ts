@@ -1,3 +1,4 @@
+import { sendHonouringRetryAfter, type RetryAfterPolicy } from '../../shared/http/retry-after';
 import { ApiError, CliError, NotSignedInError } from '../errors';
 import type { Job, Rejection } from '../jobs/job';
 
@@ -11,32 +12,12 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-/**
- * How the client honours 429 Too Many Requests (README "Tenant limits"): every Sluice route refuses a request
- * over the tenant's rate before doing anything, so each one (POST /events included) is safe to send again. The
- * client waits `Retry-After` seconds (capped per wait), tells the user, and gives up after `maxRetries` or once
- * the waits would pass `maxWaitSeconds` in total, surfacing the 429.
- */
-export interface RetryPolicy {
-  maxRetries: number;
-  /** Longest single wait, whatever Retry-After says. */
-  maxDelaySeconds: number;
-  /** Most seconds spent waiting for one request. */
-  maxWaitSeconds: number;
-  /** Told before each wait (the CLI writes it to stderr). */
+/** How the CLI honours 429 (shared/http/retry-after.ts); `onRetry` gets a sentence for stderr. */
+export interface RetryPolicy extends Omit<RetryAfterPolicy, 'onRetry'> {
   onRetry?: (message: string) => void;
-  sleep?: (ms: number) => Promise<void>;
 }
 
 export const defaultRetryPolicy: RetryPolicy = { maxRetries: 5, maxDelaySeconds: 30, maxWaitSeconds: 60 };
-
-/** Retry-After as delay-seconds (what Sluice sends) or an HTTP-date; 1 s when absent or unreadable. */
-export function retryAfterSeconds(value: string | null, now = Date.now()): number {
-  if (value && /^\d+$/.test(value.trim())) return Math.max(1, Number(value.trim()));
-  const date = value ? Date.parse(value) : NaN;
-  if (Number.isFinite(date)) return Math.max(1, Math.ceil((date - now) / 1000));
-  return 1;
-}
 
 export interface RequestOptions {
   query?: Record<string, string | number | undefined>;
@@ -126,22 +107,14 @@ export class ApiClient {
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const url = this.url(path, options.query);
-    let response = await this.sendAuthorized(method, url, options);
-    let waited = 0;
-    for (let attempt = 1; response.status === 429 && attempt <= this.retry.maxRetries; attempt += 1) {
-      const delay = Math.min(
-        retryAfterSeconds(response.headers.get('retry-after')),
-        this.retry.maxDelaySeconds,
-      );
-      if (waited + delay > this.retry.maxWaitSeconds) break;
-      await response.body?.cancel();
-      this.retry.onRetry?.(
-        `${method} ${path}: over this tenant's request rate (HTTP 429); retrying in ${delay} s (${attempt}/${this.retry.maxRetries})`,
-      );
-      await (this.retry.sleep ?? sleep)(delay * 1000);
-      waited += delay;
-      response = await this.sendAuthorized(method, url, options);
-    }
+    const { onRetry, ...policy } = this.retry;
+    const response = await sendHonouringRetryAfter(() => this.sendAuthorized(method, url, options), {
+      ...policy,
+      onRetry: (seconds, attempt) =>
+        onRetry?.(
+          `${method} ${path}: over this tenant's request rate (HTTP 429); retrying in ${seconds} s (${attempt}/${policy.maxRetries})`,
+        ),
+    });
     const text = await response.text();
     if (!response.ok) throw errorFromResponse(response.status, text);
     if (text === '') return undefined as T;
@@ -185,8 +158,6 @@ export class ApiClient {
     }
   }
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Maps `{"error":{"code","message","details"}}` (or API Gateway's `{"message"}`) onto an ApiError. */
 export function errorFromResponse(status: number, text: string): ApiError {

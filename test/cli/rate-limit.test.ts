@@ -7,7 +7,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../cli/errors';
-import { ApiClient, defaultRetryPolicy, retryAfterSeconds, type RetryPolicy } from '../../cli/http/api';
+import { ApiClient, defaultRetryPolicy, type RetryPolicy } from '../../cli/http/api';
+import { retryAfterSeconds } from '../../shared/http/retry-after';
 
 interface Seen {
   method: string;

@@ -4,7 +4,8 @@
  * survives a 429. Fetch and the waits are stubbed (recorded, not slept).
  */
 import { describe, expect, it } from 'vitest';
-import { ApiError, createApi, retryAfterSeconds, type RetryOptions } from '../../web/src/api';
+import { ApiError, createApi, type RetryOptions } from '../../web/src/api';
+import { retryAfterSeconds } from '../../shared/http/retry-after';
 import { followJob } from '../../web/src/follow-job';
 
 const tooMany = (retryAfter = '1') =>

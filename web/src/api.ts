@@ -5,6 +5,7 @@
 // The contract's types and error class come from the API's own code (type-only imports, erased from the bundle;
 // the error class is plain TypeScript).
 import { ApiError } from '../../shared/http/errors';
+import { sendHonouringRetryAfter, type RetryAfterPolicy } from '../../shared/http/retry-after';
 import type { JobStatus, JobView as Job } from '../../shared/jobs/model';
 import type { Rejection } from '../../shared/cloudevents/types';
 
@@ -80,25 +81,8 @@ export interface TokenSource {
   forceRefresh(): Promise<string | undefined>;
 }
 
-/**
- * How the app honours 429 Too Many Requests: every Sluice route refuses a request over the tenant's rate before
- * doing anything, so each one is safe to send again after `Retry-After` seconds (capped per wait and in total).
- * `onRetry` tells the user (main.ts announces it); once the attempts are spent the 429 surfaces as an ApiError.
- */
-export interface RetryOptions {
-  maxRetries?: number;
-  maxDelaySeconds?: number;
-  maxWaitSeconds?: number;
-  onRetry?: (seconds: number, attempt: number) => void;
-  sleep?: (ms: number) => Promise<void>;
-}
-
-/** Retry-After in whole seconds (delay-seconds or an HTTP-date), at least 1. */
-export function retryAfterSeconds(value: string | null, now = Date.now()): number {
-  if (value && /^\d+$/.test(value.trim())) return Math.max(1, Number(value.trim()));
-  const date = value ? Date.parse(value) : NaN;
-  return Number.isFinite(date) ? Math.max(1, Math.ceil((date - now) / 1000)) : 1;
-}
+/** How the app honours 429 (shared/http/retry-after.ts); main.ts announces each wait through `onRetry`. */
+export type RetryOptions = Partial<RetryAfterPolicy>;
 
 export function createApi(
   apiUrl: string,
@@ -107,8 +91,7 @@ export function createApi(
   retry: RetryOptions = {},
 ) {
   const base = apiUrl.replace(/\/+$/, '');
-  const { maxRetries = 3, maxDelaySeconds = 10, maxWaitSeconds = 20 } = retry;
-  const sleep = retry.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const policy: RetryAfterPolicy = { maxRetries: 3, maxDelaySeconds: 10, maxWaitSeconds: 20, ...retry };
 
   async function send(method: string, path: string, token: string | undefined, body?: string) {
     const headers: Record<string, string> = {};
@@ -131,16 +114,7 @@ export function createApi(
   }
 
   async function request<T>(method: string, path: string, body?: string): Promise<T> {
-    let response = await sendAuthorized(method, path, body);
-    let waited = 0;
-    for (let attempt = 1; response.status === 429 && attempt <= maxRetries; attempt += 1) {
-      const seconds = Math.min(retryAfterSeconds(response.headers.get('retry-after')), maxDelaySeconds);
-      if (waited + seconds > maxWaitSeconds) break;
-      retry.onRetry?.(seconds, attempt);
-      await sleep(seconds * 1000);
-      waited += seconds;
-      response = await sendAuthorized(method, path, body);
-    }
+    const response = await sendHonouringRetryAfter(() => sendAuthorized(method, path, body), policy);
     const text = await response.text();
     let parsed: unknown;
     try {
