@@ -18,7 +18,7 @@ import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { readEnv, intVar, textVar } from '../../shared/config';
-import { tenantLimitsStore } from '../../shared/aws/stores/tenant-limits';
+import { tenantLimitStore } from '../../shared/aws/stores/tenant-limits';
 import { tenantSlotStore } from '../../shared/aws/stores/tenant-slots';
 import { admitWaiting, reconcileGate, type WaitingJob } from '../../shared/pipeline/admission';
 import { sfn, sqs } from '../../shared/aws/clients';
@@ -51,9 +51,8 @@ const env = readEnv({
 });
 const jobs = jobStore(env.TABLE_NAME);
 const slots = tenantSlotStore<ExecutionInput>(env.TABLE_NAME);
-// Only `runningJobs` is read here; the request rate is the API's.
-const limits = tenantLimitsStore(env.TABLE_NAME, {
-  defaults: { requestsPerSecond: Number.MAX_SAFE_INTEGER, runningJobs: env.TENANT_RUNNING_JOBS },
+const runningJobsOf = tenantLimitStore(env.TABLE_NAME, 'runningJobs', {
+  defaultValue: env.TENANT_RUNNING_JOBS,
 });
 /** The leak check (reading each running job) runs at most once per tenant per minute per sandbox. */
 const mayReconcile = reconcileGate();
@@ -156,7 +155,7 @@ const isFinished = async (tenant: string, jobId: string): Promise<boolean> => {
 async function admitTenant(run: Run, tenant: string, admission: Admission): Promise<void> {
   const triggers = [...admission.triggers.values()];
   try {
-    const { runningJobs } = await limits.get(tenant);
+    const runningJobs = await runningJobsOf.get(tenant);
     const result = await admitWaiting<ExecutionInput>(tenant, runningJobs, {
       store: slots,
       start: async (job: WaitingJob<ExecutionInput>) => {

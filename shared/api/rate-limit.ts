@@ -7,7 +7,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger, metrics } from '../aws/observability';
 import { rateCounterStore } from '../aws/stores/rate-counters';
-import { tenantLimitsStore } from '../aws/stores/tenant-limits';
+import { tenantLimitStore } from '../aws/stores/tenant-limits';
 import { errorBody } from '../http/errors';
 import { json } from '../http/responses';
 import { RateLimiter, WINDOW_MS, type RateDecision } from '../tenants/rate-limiter';
@@ -47,19 +47,12 @@ export function rateLimiterFromEnv(env: NodeJS.ProcessEnv = process.env): RateLi
   const tableName = env.TABLE_NAME;
   const perSecond = Number(env.TENANT_REQUESTS_PER_SECOND);
   if (!tableName || !Number.isInteger(perSecond) || perSecond <= 0) return undefined;
-  // runningJobs is the pipeline's limit; the API reads only requestsPerSecond.
-  const limits = tenantLimitsStore(tableName, {
-    defaults: { requestsPerSecond: perSecond, runningJobs: Number(env.TENANT_RUNNING_JOBS) || 1 },
-  });
+  const limits = tenantLimitStore(tableName, 'requestsPerSecond', { defaultValue: perSecond });
   const counters = rateCounterStore(tableName);
   let lastWarning = 0;
   return new RateLimiter({
     // A failed limits read keeps the default: it never opens or closes a tenant by itself.
-    limitOf: (tenant) =>
-      limits.get(tenant).then(
-        (l) => l.requestsPerSecond,
-        () => perSecond,
-      ),
+    limitOf: (tenant) => limits.get(tenant).catch(() => perSecond),
     lease: (tenant, window, n) => counters.lease(tenant, window, n),
     onLeaseError: (error) => {
       metrics.addMetric('RateLimitCounterErrors', MetricUnit.Count, 1);

@@ -1,7 +1,8 @@
 /**
  * A tenant's limits (README "Tenant limits"): the deployment's defaults (settings `tenantRequestsPerSecond`,
  * `tenantRunningJobs`) unless the table holds an override item for the tenant, pk `TENANT#<tenant>`, sk `LIMITS`,
- * with either number. Pure: the store in shared/aws/stores/tenant-limits.ts reads the item.
+ * with either number. Pure: the store in shared/aws/stores/tenant-limits.ts reads the item; each function reads
+ * only the limit it enforces (the API the rate, the starter the running jobs).
  */
 
 export interface TenantLimits {
@@ -15,20 +16,17 @@ export const LIMITS_SORT_KEY = 'LIMITS';
 
 export const tenantLimitsKey = (tenant: string) => ({ pk: `TENANT#${tenant}`, sk: LIMITS_SORT_KEY });
 
-const limitNames = ['requestsPerSecond', 'runningJobs'] as const satisfies readonly (keyof TenantLimits)[];
+export type LimitName = keyof TenantLimits;
 
 /**
- * The limits that apply: each override attribute that is a positive integer replaces its default; anything
- * else (absent, junk written by hand) keeps the default, so a typo in an override never opens or closes a tenant.
+ * The limit that applies: the override attribute when it is a positive integer; anything else (absent, junk
+ * written by hand) keeps the default, so a typo in an override never opens or closes a tenant.
  */
-export function effectiveLimits(
-  defaults: TenantLimits,
+export function effectiveLimit(
+  name: LimitName,
+  defaultValue: number,
   item: Record<string, unknown> | undefined,
-): TenantLimits {
-  const limits = { ...defaults };
-  for (const name of limitNames) {
-    const value = item?.[name];
-    if (typeof value === 'number' && Number.isInteger(value) && value > 0) limits[name] = value;
-  }
-  return limits;
+): number {
+  const value = item?.[name];
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : defaultValue;
 }

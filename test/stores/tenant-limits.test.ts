@@ -2,33 +2,26 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { tenantLimitsStore } from '../../shared/aws/stores/tenant-limits';
-import { effectiveLimits } from '../../shared/tenants/limits';
+import { tenantLimitStore } from '../../shared/aws/stores/tenant-limits';
+import { effectiveLimit } from '../../shared/tenants/limits';
 
-const defaults = { requestsPerSecond: 100, runningJobs: 4 };
-
-describe('effectiveLimits', () => {
-  it('keeps the defaults without an override item', () => {
-    expect(effectiveLimits(defaults, undefined)).toEqual(defaults);
+describe('effectiveLimit', () => {
+  it('keeps the default without an override item, or without that attribute', () => {
+    expect(effectiveLimit('runningJobs', 4, undefined)).toBe(4);
+    expect(effectiveLimit('runningJobs', 4, { requestsPerSecond: 5 })).toBe(4);
   });
-  it('takes each positive integer override', () => {
-    expect(effectiveLimits(defaults, { requestsPerSecond: 5 })).toEqual({
-      requestsPerSecond: 5,
-      runningJobs: 4,
-    });
-    expect(effectiveLimits(defaults, { runningJobs: 1, requestsPerSecond: 2 })).toEqual({
-      requestsPerSecond: 2,
-      runningJobs: 1,
-    });
+  it('takes a positive integer override of that limit', () => {
+    expect(effectiveLimit('requestsPerSecond', 100, { requestsPerSecond: 5, runningJobs: 1 })).toBe(5);
+    expect(effectiveLimit('runningJobs', 4, { requestsPerSecond: 5, runningJobs: 1 })).toBe(1);
   });
   it('ignores junk overrides', () => {
     for (const junk of [0, -1, 1.5, '7', null, Number.NaN, Number.POSITIVE_INFINITY]) {
-      expect(effectiveLimits(defaults, { requestsPerSecond: junk, runningJobs: junk })).toEqual(defaults);
+      expect(effectiveLimit('requestsPerSecond', 100, { requestsPerSecond: junk })).toBe(100);
     }
   });
 });
 
-describe('tenantLimitsStore', () => {
+describe('tenantLimitStore', () => {
   const ddb = mockClient(DynamoDBDocumentClient);
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
   let clock = 0;
@@ -39,8 +32,13 @@ describe('tenantLimitsStore', () => {
 
   it('reads the override item once per tenant within the cache time', async () => {
     ddb.on(GetCommand).resolves({ Item: { pk: 'TENANT#a', sk: 'LIMITS', requestsPerSecond: 7 } });
-    const store = tenantLimitsStore('t', { defaults, cacheMs: 1_000, now: () => clock }, db);
-    expect(await store.get('a')).toEqual({ requestsPerSecond: 7, runningJobs: 4 });
+    const store = tenantLimitStore(
+      't',
+      'requestsPerSecond',
+      { defaultValue: 100, cacheMs: 1_000, now: () => clock },
+      db,
+    );
+    expect(await store.get('a')).toBe(7);
     await store.get('a');
     expect(ddb.commandCalls(GetCommand)).toHaveLength(1);
     expect(ddb.commandCalls(GetCommand)[0]!.args[0].input.Key).toEqual({ pk: 'TENANT#a', sk: 'LIMITS' });
@@ -51,14 +49,19 @@ describe('tenantLimitsStore', () => {
 
   it('does not cache a failed read', async () => {
     ddb.on(GetCommand).rejectsOnce(new Error('boom')).resolves({});
-    const store = tenantLimitsStore('t', { defaults, now: () => clock }, db);
+    const store = tenantLimitStore('t', 'runningJobs', { defaultValue: 4, now: () => clock }, db);
     await expect(store.get('a')).rejects.toThrow('boom');
-    expect(await store.get('a')).toEqual(defaults);
+    expect(await store.get('a')).toBe(4);
   });
 
   it('forgets the oldest tenant beyond maxTenants', async () => {
     ddb.on(GetCommand).resolves({});
-    const store = tenantLimitsStore('t', { defaults, maxTenants: 2, now: () => clock }, db);
+    const store = tenantLimitStore(
+      't',
+      'runningJobs',
+      { defaultValue: 4, maxTenants: 2, now: () => clock },
+      db,
+    );
     await store.get('a');
     await store.get('b');
     await store.get('c');

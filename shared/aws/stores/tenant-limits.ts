@@ -5,41 +5,44 @@
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDb } from '../clients';
-import { effectiveLimits, tenantLimitsKey, type TenantLimits } from '../../tenants/limits';
+import { effectiveLimit, tenantLimitsKey, type LimitName } from '../../tenants/limits';
 
-export interface TenantLimitsStore {
-  get(tenant: string): Promise<TenantLimits>;
+export interface TenantLimitStore {
+  /** The tenant's value of the limit: its override, or the default. */
+  get(tenant: string): Promise<number>;
 }
 
-export interface TenantLimitsOptions {
-  defaults: TenantLimits;
+export interface TenantLimitOptions {
+  defaultValue: number;
   cacheMs?: number;
   /** Tenants kept in the cache; the oldest entry goes first. */
   maxTenants?: number;
   now?: () => number;
 }
 
-export function tenantLimitsStore(
+/** One limit of every tenant (`name`), as this function enforces it. */
+export function tenantLimitStore(
   tableName: string,
-  { defaults, cacheMs = 60_000, maxTenants = 10_000, now = Date.now }: TenantLimitsOptions,
+  name: LimitName,
+  { defaultValue, cacheMs = 60_000, maxTenants = 10_000, now = Date.now }: TenantLimitOptions,
   db = dynamoDb(),
-): TenantLimitsStore {
-  const cache = new Map<string, { limits: Promise<TenantLimits>; at: number }>();
-  const read = async (tenant: string): Promise<TenantLimits> => {
+): TenantLimitStore {
+  const cache = new Map<string, { value: Promise<number>; at: number }>();
+  const read = async (tenant: string): Promise<number> => {
     const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: tenantLimitsKey(tenant) }));
-    return effectiveLimits(defaults, Item);
+    return effectiveLimit(name, defaultValue, Item);
   };
   return {
     get(tenant) {
       const cached = cache.get(tenant);
-      if (cached && now() - cached.at < cacheMs) return cached.limits;
+      if (cached && now() - cached.at < cacheMs) return cached.value;
       cache.delete(tenant);
       if (cache.size >= maxTenants) cache.delete(cache.keys().next().value!);
-      const limits = read(tenant);
-      cache.set(tenant, { limits, at: now() });
+      const value = read(tenant);
+      cache.set(tenant, { value, at: now() });
       // A failed read is not cached: the next request tries again.
-      limits.catch(() => cache.delete(tenant));
-      return limits;
+      value.catch(() => cache.delete(tenant));
+      return value;
     },
   };
 }
