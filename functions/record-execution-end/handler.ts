@@ -38,14 +38,14 @@ export type RecordOutput =
 
 const GROUP_WRITE_CONCURRENCY = 16;
 
-const config = () => readEnv({ TABLE_NAME: textVar, BUCKET_NAME: textVar });
+const config = () => readEnv({ TABLE_NAME: textVar, BUCKET_NAME: textVar, QUEUE_URL: textVar });
 
 /**
  * Gives the job's slot back (idempotent), then asks the starter to admit the tenant's oldest waiting jobs. A
  * failed send throws: the asynchronous retry repeats both steps.
  */
 async function releaseSlot(tenant: string, jobId: string): Promise<void> {
-  const { TABLE_NAME, QUEUE_URL } = readEnv({ TABLE_NAME: textVar, QUEUE_URL: textVar });
+  const { TABLE_NAME, QUEUE_URL } = config();
   await tenantSlotStore(TABLE_NAME).release(tenant, jobId);
   await sqs().send(new SendMessageCommand({ QueueUrl: QUEUE_URL, MessageBody: admitMessageBody(tenant) }));
 }
