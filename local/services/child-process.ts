@@ -6,6 +6,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { stripVTControlCharacters } from 'node:util';
 
+/**
+ * How long an emulator child may take to answer after spawn. Warm, cognito-local answers in ≈ 0.5 s and dynalite
+ * sooner; a cold start on a 2-core machine running the whole suite (two local clouds, Chromium) once took over 15 s.
+ */
+export const childStartTimeoutMs = 45_000;
+
 const watchdog = "process.stdin.on('close', () => process.exit(0)); process.stdin.resume();";
 
 export function spawnNodeChild(opts: {

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { freePort, host } from './network';
 import { localCredentials } from './credentials';
-import { spawnNodeChild, stopChild } from './child-process';
+import { childStartTimeoutMs, spawnNodeChild, stopChild } from './child-process';
 
 export interface CognitoService {
   endpoint: string;
@@ -57,12 +57,16 @@ export async function startCognito(opts: {
   }
 }
 
-async function waitForHealth(endpoint: string, child: ChildProcess, timeoutMs = 15_000): Promise<void> {
+async function waitForHealth(
+  endpoint: string,
+  child: ChildProcess,
+  timeoutMs = childStartTimeoutMs,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`cognito-local exited with code ${child.exitCode}`);
     try {
-      if ((await fetch(`${endpoint}/health`)).ok) return;
+      if ((await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(2_000) })).ok) return;
     } catch {
       // not listening yet
     }

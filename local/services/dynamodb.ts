@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { table } from '../../cdk/wiring';
 import { freePort, host } from './network';
-import { spawnNodeChild, stopChild } from './child-process';
+import { childStartTimeoutMs, spawnNodeChild, stopChild } from './child-process';
 import { localCredentials } from './credentials';
 import { dynaliteLimitsScript } from './dynalite-limits';
 import { dynaliteMeterScript } from '../meter/dynamodb-child';
@@ -75,7 +75,7 @@ meterDynaliteServer(require(dynaliteModule)({ path, createTableMs: 0, deleteTabl
   .listen(Number(port), host, () => process.stdout.write('dynalite ready\\n'));
 `;
 
-function waitForReady(child: ChildProcess, timeoutMs = 15_000): Promise<void> {
+function waitForReady(child: ChildProcess, timeoutMs = childStartTimeoutMs): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('dynalite did not start in time')), timeoutMs);
     child.stdout!.on('data', (data: Buffer) => {

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { freePort, host } from './network';
-import { spawnNodeChild, stopChild } from './child-process';
+import { childStartTimeoutMs, spawnNodeChild, stopChild } from './child-process';
 import { objectCreatedNotification, testEvent } from './s3-notifications';
 import { s3ChildScript, s3rverModule, type FromS3Child, type ToS3Child } from './s3-child';
 import { childMeterSource } from '../meter/child-source';
@@ -99,7 +99,7 @@ export async function startS3(opts: {
   return { endpoint: `http://${host}:${port}`, pid: child.pid!, meter, stop };
 }
 
-function waitForReady(child: ChildProcess, timeoutMs = 15_000): Promise<void> {
+function waitForReady(child: ChildProcess, timeoutMs = childStartTimeoutMs): Promise<void> {
   return new Promise((resolve, reject) => {
     const onMessage = (message: FromS3Child) => {
       if (message.type === 'ready') done();

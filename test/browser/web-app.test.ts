@@ -56,7 +56,7 @@ describe.skipIf(!hasChromium)(suite, () => {
     await api.waitForJob(posted.body.jobId);
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (error) => scriptErrors.push(error.message));
-  }, 90_000);
+  }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
