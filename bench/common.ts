@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalCloud, type LocalCloud } from '../local/cloud';
 import { Api, signUpAndIn } from '../local/client';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 
 // The benchmarks run on the machine's Node 20 by design; the SDK's upgrade notice would only clutter the figures.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -49,4 +50,34 @@ export async function inFlight<T>(
       while (next < items.length) await task(items[next++] as T);
     }),
   );
+}
+
+/**
+ * Waits until the pipeline is quiet: the ingest queue holds nothing visible or in flight and every execution
+ * started has ended, three checks in a row (a second apart). Cheap to poll: no job listing.
+ */
+export async function waitForQuiet(bench: BenchCloud, sqs: SQSClient, deadlineMs: number): Promise<void> {
+  let stable = 0;
+  while (Date.now() < deadlineMs) {
+    const { Attributes = {} } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: bench.cloud.endpoints.queueUrl,
+        AttributeNames: [
+          'ApproximateNumberOfMessages',
+          'ApproximateNumberOfMessagesNotVisible',
+          'ApproximateNumberOfMessagesDelayed',
+        ],
+      }),
+    );
+    // Upload deadlines wait (delayed) for the URL's TTL + grace: their later check is not waited for (see README).
+    const delayed = Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0);
+    const queued =
+      Math.max(0, Number(Attributes.ApproximateNumberOfMessages ?? 0) - delayed) +
+      Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
+    const { stepFunctions } = await bench.cloud.meter.snapshot();
+    const running = stepFunctions.executionsStarted - stepFunctions.executionsEnded;
+    stable = queued === 0 && running === 0 && stepFunctions.executionsStarted > 0 ? stable + 1 : 0;
+    if (stable >= 3) return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }

@@ -8,10 +8,10 @@
  * job's status after each shape's counts are taken, so its own polling is not in the figures.
  */
 import { resolve } from 'node:path';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { event, localCredentials } from '../local/client';
 import type { MeterSnapshot } from '../local/meter/meter';
-import { inFlight, startBenchCloud, type BenchCloud } from './common';
+import { inFlight, startBenchCloud, waitForQuiet, type BenchCloud } from './common';
 import {
   ceilings,
   hottestKeys,
@@ -51,32 +51,6 @@ interface ShapeResult {
   cost: CostBreakdown;
 }
 
-async function quiet(bench: BenchCloud, sqs: SQSClient, deadlineMs: number): Promise<void> {
-  let stable = 0;
-  while (Date.now() < deadlineMs) {
-    const { Attributes = {} } = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: bench.cloud.endpoints.queueUrl,
-        AttributeNames: [
-          'ApproximateNumberOfMessages',
-          'ApproximateNumberOfMessagesNotVisible',
-          'ApproximateNumberOfMessagesDelayed',
-        ],
-      }),
-    );
-    // Upload deadlines wait (delayed) for the URL's TTL + grace: their later check is not waited for (see README).
-    const delayed = Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0);
-    const queued =
-      Math.max(0, Number(Attributes.ApproximateNumberOfMessages ?? 0) - delayed) +
-      Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
-    const { stepFunctions } = await bench.cloud.meter.snapshot();
-    const running = stepFunctions.executionsStarted - stepFunctions.executionsEnded;
-    stable = queued === 0 && running === 0 && stepFunctions.executionsStarted > 0 ? stable + 1 : 0;
-    if (stable >= 3) return;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
 async function statuses(bench: BenchCloud, jobIds: Set<string>) {
   const counts = { succeeded: 0, failed: 0, open: 0 };
   let cursor: string | null = null;
@@ -111,7 +85,7 @@ async function shape(
   let snapshot: MeterSnapshot;
   let jobs: ShapeResult['jobs'];
   for (;;) {
-    await quiet(bench, sqs, deadline);
+    await waitForQuiet(bench, sqs, deadline);
     snapshot = withoutBenchTraffic(await bench.cloud.meter.snapshot());
     jobs = await statuses(bench, jobIds);
     if (jobs.open === 0 || Date.now() > deadline) break;
