@@ -15,6 +15,7 @@ import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { newJobId } from '../shared/jobs/model';
 import { event, localCredentials } from '../local/client';
+import { cpuSince } from '../local/cpu';
 import { row, startBenchCloud, waitForQuiet, type BenchCloud } from './common';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -44,7 +45,7 @@ async function bareServerFloor(): Promise<autocannon.Result> {
   }
 }
 
-async function directCallsFloor(bench: BenchCloud): Promise<{ rps: number; p50: number; p99: number }> {
+async function directCallsFloor(bench: BenchCloud) {
   const e = bench.cloud.endpoints;
   const common = { region: e.region, credentials: localCredentials };
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({ ...common, endpoint: e.dynamodbEndpoint }));
@@ -79,7 +80,12 @@ async function directCallsFloor(bench: BenchCloud): Promise<{ rps: number; p50: 
   latencies.sort((a, b) => a - b);
   const at = (q: number) =>
     Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
-  return { rps: Math.round(latencies.length / seconds), p50: at(0.5), p99: at(0.99) };
+  return {
+    count: latencies.length,
+    rps: Math.round(latencies.length / seconds),
+    p50: at(0.5),
+    p99: at(0.99),
+  };
 }
 
 interface JobRow {
@@ -103,16 +109,19 @@ async function listJobs(bench: BenchCloud): Promise<JobRow[]> {
 /**
  * Waits for the pipeline to go quiet (queue and executions only: listing thousands of jobs every second would
  * load the machine it measures), then reads every job once: how many finished, and when the last one did.
+ * `onQuiet` runs when the pipeline first goes quiet, before the listing.
  */
-async function drain(bench: BenchCloud, accepted: number, lastResponseAt: number): Promise<void> {
+async function drain(bench: BenchCloud, accepted: number, lastResponseAt: number, onQuiet: () => void) {
   const e = bench.cloud.endpoints;
   const sqs = new SQSClient({ region: e.region, credentials: localCredentials, endpoint: e.sqsEndpoint });
   const deadline = Date.now() + 15 * 60_000;
   let jobs: JobRow[];
+  await waitForQuiet(bench, sqs, deadline);
+  onQuiet();
   for (;;) {
-    await waitForQuiet(bench, sqs, deadline);
     jobs = await listJobs(bench);
     if (jobs.every((job) => job.finishedAt) || Date.now() > deadline) break;
+    await waitForQuiet(bench, sqs, deadline);
   }
   sqs.destroy();
   const finished = jobs.filter((job) => job.finishedAt);
@@ -125,6 +134,27 @@ async function drain(bench: BenchCloud, accepted: number, lastResponseAt: number
   console.log(
     `       the last job finished ${((lastFinished - lastResponseAt) / 1000).toFixed(1)} s after the last POST's response (goal for 4,000 POSTs: ≤ 10 s)`,
   );
+  return jobs.length;
+}
+
+type CpuColumn = { name: string; cpu: Record<string, number>; requests: number };
+
+/** CPU ms per request of each part (local/cpu.ts), by the last column, largest first; nothing without /proc. */
+function printCpu(title: string, columns: CpuColumn[]): void {
+  const perRequest = (column: CpuColumn, label: string) => (column.cpu[label] ?? 0) / column.requests;
+  const sortBy = columns.at(-1)!;
+  const labels = Object.keys(sortBy.cpu)
+    .filter((label) => columns.some((column) => perRequest(column, label) > 0))
+    .sort((a, b) => perRequest(sortBy, b) - perRequest(sortBy, a));
+  if (labels.length === 0) return;
+  const cell = (value: number) => value.toFixed(2).padStart(14);
+  const line = (label: string, value: (column: CpuColumn) => number) =>
+    console.log(`  ${label.padEnd(38)}${columns.map((column) => cell(value(column))).join('')}`);
+  console.log(`${title.padEnd(40)}${columns.map((column) => column.name.padStart(14)).join('')}`);
+  for (const label of labels) line(label, (column) => perRequest(column, label));
+  line('total', (column) =>
+    Object.keys(column.cpu).reduce((sum, label) => sum + perRequest(column, label), 0),
+  );
 }
 
 async function main(): Promise<void> {
@@ -133,23 +163,40 @@ async function main(): Promise<void> {
   const bare = await bareServerFloor();
   console.log(row('floor: bare Node HTTP server (202)', Math.round(bare.requests.average), 'req/s'));
   const bench = await startBenchCloud();
+  const { cloud } = bench;
   try {
+    let cpu = cloud.cpu();
     const direct = await directCallsFloor(bench);
+    const floorCpu = cpuSince(cpu, cloud.cpu());
     console.log(row(`floor: direct PutItem+SendMessage`, direct.rps, 'req/s'));
     console.log(`       p50 ${direct.p50} ms  p99 ${direct.p99} ms`);
+    cpu = cloud.cpu();
     const result = await load(
-      `${bench.cloud.endpoints.apiUrl}/events`,
+      `${cloud.endpoints.apiUrl}/events`,
       { 'content-type': 'application/cloudevents+json', authorization: `Bearer ${bench.api.token}` },
       requests,
     );
     const lastResponseAt = Date.now();
+    const loadCpu = cpuSince(cpu, cloud.cpu());
     const rps = Math.round(result.requests.average);
     console.log(row('Sluice POST /events', rps, 'req/s', direct.rps));
     console.log(
       `       p50 ${result.latency.p50} ms  p99 ${result.latency.p99} ms  non-2xx ${result.non2xx}  errors ${result.errors}`,
     );
     console.log('ratio = Sluice ÷ direct-calls floor (goal ≥ 0.7, p99 ≤ 2 × the floor p99)');
-    await drain(bench, result['2xx'], lastResponseAt);
+    let quietCpu: Record<string, number> = {};
+    const jobs = await drain(
+      bench,
+      result['2xx'],
+      lastResponseAt,
+      () => (quietCpu = cpuSince(cpu, cloud.cpu())),
+    );
+    // Where a submission's CPU goes (the floor: per PutItem+SendMessage pair, its client on the host main thread).
+    printCpu('CPU ms per request (this run, /proc)', [
+      { name: 'floor', cpu: floorCpu, requests: direct.count },
+      { name: 'Sluice: load', cpu: loadCpu, requests: result['2xx'] },
+      { name: 'load + drain', cpu: quietCpu, requests: jobs },
+    ]);
   } finally {
     await bench.stop();
   }

@@ -46,6 +46,7 @@ import { startHttpApi } from './gateway/http-api';
 import { bundleFunctions } from './lambda/bundle';
 import type { FaultInjector } from './lambda/faults';
 import { LambdaRuntime } from './lambda/runtime';
+import { cpuByPart } from './cpu';
 import { localFunctionDefinitions, localWorkflowDefinition } from './lambda/wiring-functions';
 import { startSqsPoller } from './poller/sqs-poller';
 import { startCognito } from './services/cognito';
@@ -86,6 +87,8 @@ export interface LocalCloud {
   throttleStartExecution(times: number): void;
   /** How many of those throttles have not answered yet. */
   pendingStartExecutionThrottles(): number;
+  /** CPU ms each part has used so far (local/cpu.ts; Linux, else empty): for the benchmarks. */
+  cpu(): Record<string, number>;
   /** What a deployment would be billed for since the last reset (local/meter; priced by bench/cost.ts). */
   meter: { snapshot(): Promise<MeterSnapshot>; reset(): Promise<void> };
   stop(): Promise<void>;
@@ -409,6 +412,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       throttleStartExecution: (times) => sfn.throttleStartExecution(times),
       pendingStartExecutionThrottles: () => sfn.pendingThrottles(),
       meter: { snapshot: () => meter.snapshot(), reset: () => meter.reset() },
+      cpu: () =>
+        cpuByPart({
+          sandboxThreads: runtime.threadIds(),
+          children: { dynalite: dynamodb.pid, s3rver: s3.pid, 'cognito-local': cognito.pid },
+        }),
       stop: () =>
         (stopped ??= (async () => {
           // The poller stops taking messages first; a batch still running ends with the runtime.

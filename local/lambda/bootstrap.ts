@@ -31,6 +31,12 @@ export interface InvokeMessage {
   };
 }
 
+/** The first message: the init phase is over. `threadId` is the OS thread id (local/cpu.ts reads its CPU time). */
+export interface ReadyMessage {
+  ready: true;
+  threadId?: number;
+}
+
 export type ReplyMessage =
   | { id: number; ok: true; result: string }
   | { id: number; ok: false; error: { errorType: string; errorMessage: string; trace: string[] } };
@@ -49,17 +55,27 @@ if (process.env.NODE_OPTIONS?.includes('--enable-source-maps')) process.setSourc
 /** How much lower background functions' threads run than the host (nice values: 0 default, 19 lowest). */
 const backgroundNiceOffset = 10;
 
-function lowerThreadPriority(): void {
+/** This thread's id in the OS (Linux: "/proc/thread-self" links to "<pid>/task/<tid>"), if it can be known. */
+function osThreadId(): number | undefined {
   try {
-    const threadId = Number(readlinkSync('/proc/thread-self').split('/').pop()); // "<pid>/task/<tid>"
+    return Number(readlinkSync('/proc/thread-self').split('/').pop());
+  } catch {
+    return undefined; // not Linux
+  }
+}
+
+function lowerThreadPriority(threadId: number | undefined): void {
+  if (threadId === undefined) return;
+  try {
     setPriority(threadId, Math.min(19, getPriority(threadId) + backgroundNiceOffset));
   } catch {
-    // not Linux, or not permitted: the thread keeps the default priority
+    // not permitted: the thread keeps the default priority
   }
 }
 
 const data = workerData as BootstrapData;
-if (data.background) lowerThreadPriority();
+const threadId = osThreadId();
+if (data.background) lowerThreadPriority(threadId);
 
 function toError(error: unknown): { errorType: string; errorMessage: string; trace: string[] } {
   if (error instanceof Error) {
@@ -130,4 +146,4 @@ port.on('message', async (message: InvokeMessage) => {
   }
   port.postMessage(reply);
 });
-port.postMessage({ ready: true });
+port.postMessage({ ready: true, threadId } satisfies ReadyMessage);

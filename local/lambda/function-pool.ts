@@ -84,6 +84,13 @@ export class FunctionPool {
     return this.sandboxes.size;
   }
 
+  /** The OS thread ids of its live sandboxes (Linux; local/cpu.ts). */
+  threadIds(): number[] {
+    return [...this.sandboxes].flatMap((sandbox) =>
+      sandbox.osThreadId === undefined ? [] : [sandbox.osThreadId],
+    );
+  }
+
   async invoke(event: unknown): Promise<unknown> {
     const { definition } = this;
     if (!definition.bundle) {

@@ -110,6 +110,11 @@ export class LambdaRuntime<Name extends string = string> {
     return this.pools.get(name)?.size ?? 0;
   }
 
+  /** The OS thread ids of each function's live sandboxes, by wiring name (Linux; local/cpu.ts). */
+  threadIds(): Map<string, number[]> {
+    return new Map([...this.pools].map(([name, pool]) => [name, pool.threadIds()]));
+  }
+
   async stop(): Promise<void> {
     for (const timer of this.pendingRetries) clearTimeout(timer);
     this.pendingRetries.clear();

@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { LambdaInvokeError } from './errors';
-import type { BootstrapData, InvokeMessage, ReplyMessage } from './bootstrap';
+import type { BootstrapData, InvokeMessage, ReadyMessage, ReplyMessage } from './bootstrap';
 
 export interface SandboxOptions {
   bootstrap: string;
@@ -22,6 +22,8 @@ export interface SandboxOptions {
 export class Sandbox {
   readonly ready: Promise<void>;
   lastUsed = Date.now();
+  /** The worker's OS thread id, once initialized (Linux). */
+  osThreadId?: number;
   private readonly worker: Worker;
   private nextId = 1;
   private current?: { id: number; resolve: (reply: ReplyMessage) => void; reject: (error: Error) => void };
@@ -40,7 +42,10 @@ export class Sandbox {
       createInterface({ input: stream }).on('line', options.log);
     }
     this.ready = new Promise((resolve, reject) => {
-      this.worker.once('message', () => resolve());
+      this.worker.once('message', (message: ReadyMessage) => {
+        this.osThreadId = message.threadId;
+        resolve();
+      });
       this.worker.once('exit', (code) =>
         reject(new LambdaInvokeError('Runtime.ExitError', exitMessage(code))),
       );

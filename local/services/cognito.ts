@@ -19,6 +19,8 @@ import { childStartTimeoutMs, spawnNodeChild, stopChild } from './child-process'
 
 export interface CognitoService {
   endpoint: string;
+  /** cognito-local's child process. */
+  pid: number;
   userPoolId: string;
   userPoolClientId: string;
   issuer: string;
@@ -50,7 +52,7 @@ export async function startCognito(opts: {
     await waitForHealth(endpoint, child);
     const pool = await ensurePool(endpoint, opts.region, join(opts.dir, 'pool.json'));
     const issuer = `${endpoint}/${pool.userPoolId}`;
-    return { endpoint, ...pool, issuer, jwksUri: `${issuer}/.well-known/jwks.json`, stop };
+    return { endpoint, pid: child.pid!, ...pool, issuer, jwksUri: `${issuer}/.well-known/jwks.json`, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -27,6 +27,8 @@ import type { MeterSource } from '../meter/meter';
 
 export interface DynamoDbService {
   endpoint: string;
+  /** dynalite's child process. */
+  pid: number;
   /** The cost meter's counts kept in dynalite's process (meter/dynamodb-child.ts). */
   meter: MeterSource;
   stop(): Promise<void>;
@@ -62,7 +64,7 @@ export async function startDynamoDb(opts: {
   } finally {
     client.destroy();
   }
-  return { endpoint, meter: childMeterSource(child), stop };
+  return { endpoint, pid: child.pid!, meter: childMeterSource(child), stop };
 }
 
 const dynaliteModule = createRequire(import.meta.url).resolve('dynalite');
