@@ -33,7 +33,7 @@ export function buildProgram(io: CliIo, deps: CliDeps, exit: (code: number) => v
     .showHelpAfterError('(add --help for usage)')
     .option(
       '--endpoints <file>',
-      'endpoints file of the local cloud (default: .sluice/endpoints.json if present)',
+      'endpoints file of the local cloud (default: $SLUICE_DATA_DIR/endpoints.json, else .sluice/endpoints.json if present)',
     )
     .option('--stack <name>', 'a deployed stack: read its CloudFormation outputs')
     .option('--region <region>', 'AWS region of the stack and user pool')

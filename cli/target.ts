@@ -52,7 +52,11 @@ export interface TargetDeps {
 export const defaultEndpointsFile = path.join('.sluice', 'endpoints.json');
 
 export async function resolveTarget(options: TargetOptions, deps: TargetDeps): Promise<Target> {
-  const endpointsFile = options.endpoints ?? deps.env.SLUICE_ENDPOINTS;
+  // SLUICE_DATA_DIR moves the local cloud's state, endpoints.json included (npm start, npm run user/reset).
+  const endpointsFile =
+    options.endpoints ??
+    deps.env.SLUICE_ENDPOINTS ??
+    (deps.env.SLUICE_DATA_DIR ? path.join(deps.env.SLUICE_DATA_DIR, 'endpoints.json') : undefined);
   const stack = options.stack ?? deps.env.SLUICE_STACK;
   if (options.endpoints && options.stack) throw new UsageError('use either --endpoints or --stack, not both');
 

@@ -12,7 +12,7 @@ import type { Endpoints } from './cloud';
 // The AWS SDK's notice about its future Node.js requirement is noise in a demo's output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const endpointsFile = process.argv[2] ?? '.sluice/endpoints.json';
+const endpointsFile = process.argv[2] ?? `${process.env.SLUICE_DATA_DIR ?? '.sluice'}/endpoints.json`;
 
 function loadEndpoints(): Endpoints & { consoleUrl?: string } {
   try {

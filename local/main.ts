@@ -20,7 +20,11 @@ const cloud = await startLocalCloud({ dataDir, ports: 'fixed', log: (line) => co
 
 function banner(e: Endpoints): string {
   const row = (label: string, url: string, note = '') => `  ${label.padEnd(17)} ${url.padEnd(24)} ${note}`;
-  const cli = `AWS_ACCESS_KEY_ID=${localCredentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${localCredentials.secretAccessKey} AWS_REGION=${e.region}`;
+  const cli = `AWS_ACCESS_KEY_ID=${localCredentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${localCredentials.secretAccessKey} AWS_DEFAULT_REGION=${e.region}`;
+  // The CLI finds .sluice/endpoints.json by itself; a moved data dir it reads from SLUICE_DATA_DIR.
+  const sluice = process.env.SLUICE_DATA_DIR
+    ? `SLUICE_DATA_DIR=${process.env.SLUICE_DATA_DIR} npx sluice `
+    : 'npx sluice ';
   return [
     '',
     `Sluice local cloud is up in ${((Date.now() - started) / 1000).toFixed(1)} s (data: ${resolve(dataDir)})`,
@@ -41,10 +45,11 @@ function banner(e: Endpoints): string {
     row('endpoints.json', resolve(dataDir, 'endpoints.json')),
     '',
     'Create a user:   npm run user -- you@example.com "Your-Passw0rd!"   (or open the web app and sign up)',
-    `  or sign up:    aws cognito-idp sign-up --endpoint-url ${e.cognitoEndpoint} --client-id ${e.userPoolClientId} \\`,
+    `  or sign up:    export ${cli}`,
+    `                 aws cognito-idp sign-up --endpoint-url ${e.cognitoEndpoint} --client-id ${e.userPoolClientId} \\`,
     '                   --username you@example.com --password "Your-Passw0rd!" --user-attributes Name=email,Value=you@example.com',
     `                 aws cognito-idp admin-confirm-sign-up --endpoint-url ${e.cognitoEndpoint} --user-pool-id ${e.userPoolId} --username you@example.com`,
-    'Sluice CLI:      npx sluice signup --username you@example.com, then npx sluice upload sample.ndjson --watch',
+    `Sluice CLI:      ${sluice}signup --username you@example.com, then ${sluice}upload sample.ndjson --watch`,
     `AWS CLI:         ${cli} aws --endpoint-url <URL above> …`,
     'Settings:        SLUICE_<SETTING>=value, e.g. SLUICE_MAXREQUESTBYTES=10485760; ports: SLUICE_PORT_BASE=4700',
     'Demo:            npm run demo (in another terminal)        Ctrl-C stops everything.',

@@ -46,14 +46,14 @@ const allowedRequestHeaders = /^(authorization|content-type|ce-[a-z0-9-]+)$/i;
 function corsPreflight(req: IncomingMessage): HttpResponse {
   const requested = String(req.headers['access-control-request-headers'] ?? '')
     .split(',')
-    .map((name) => name.trim())
+    .map((name) => name.trim().toLowerCase())
     .filter((name) => name && allowedRequestHeaders.test(name));
   return {
     statusCode: 204,
     headers: {
       'access-control-allow-origin': '*',
       'access-control-allow-methods': 'GET,POST,PUT,DELETE,OPTIONS',
-      'access-control-allow-headers': ['authorization', 'content-type', ...requested].join(','),
+      'access-control-allow-headers': [...new Set(['authorization', 'content-type', ...requested])].join(','),
       'access-control-max-age': '600',
     },
     body: Buffer.alloc(0),

@@ -53,6 +53,13 @@ describe('resolveTarget', () => {
     expect(target.origin).toBe(path.join(cwd, '.sluice', 'endpoints.json'));
   });
 
+  it('reads <SLUICE_DATA_DIR>/endpoints.json, where npm start writes it when the data dir is moved', async () => {
+    await writeEndpoints('data/endpoints.json', { ...localEndpoints, apiUrl: 'http://moved' });
+    const target = await resolveTarget({}, { ...deps, env: { SLUICE_DATA_DIR: 'data' } });
+    expect(target.apiUrl).toBe('http://moved');
+    expect(target.origin).toBe(path.join(cwd, 'data', 'endpoints.json'));
+  });
+
   it('reads an explicit --endpoints file, relative to the working directory', async () => {
     await writeEndpoints('other/e.json', { ...localEndpoints, apiUrl: 'http://other' });
     expect((await resolveTarget({ endpoints: 'other/e.json' }, deps)).apiUrl).toBe('http://other');
