@@ -198,6 +198,20 @@ describe('checkEnvelope limits (README "Limits")', () => {
     });
   });
 
+  it('a number past a double (read as ±Infinity, which would be stored as null), with where it is', () => {
+    const line = (data: string) => `{"specversion":"1.0","id":"inf","source":"/s","type":"t","data":${data}}`;
+    const reason = (at: string) => `data: holds a number outside the range of a double (at ${at})`;
+    expect(parseEventLine(line('1e400'), limits)).toMatchObject({
+      ok: false,
+      id: 'inf',
+      reason: reason('/'),
+    });
+    expect(parseEventLine(line('{"a":[0,-1e999]}'), limits)).toMatchObject({ reason: reason('/a/1') });
+    expect(parseEventLine(line('{"~/":1e400}'), limits)).toMatchObject({ reason: reason('/~0~1') });
+    expect(reasonFor({ ...minimal, data: { n: NaN } })).toBe(reason('/n'));
+    expect(parseEventLine(line('1.7976931348623157e308'), limits)).toMatchObject({ ok: true });
+  });
+
   it('names with lone surrogates or of any length make short, well-formed reasons', () => {
     const name = `x${lone}`.repeat(10_000);
     const result = checkEnvelope({ ...minimal, [name]: 1 }, limits);

@@ -172,6 +172,25 @@ const body: RequestCase[] = [
     expect: oneRejected('data: nested deeper than 64 levels'),
   },
   {
+    name: 'POST /events: data holding 1e400 (past a double) is refused, not stored as null',
+    request: () => postJson(json(event({ data: 0 })).replace('"data":0', '"data":{"n":1e400}')),
+    expect: { status: 400, code: 'InvalidJson', message: /outside the range of a double/ },
+  },
+  {
+    name: 'POST /events: a batch whose second event holds -1e999',
+    request: () =>
+      postEvents(
+        `[${json(event())},${json(event({ data: 0 })).replace('"data":0', '"data":[-1e999]')}]`,
+        'application/cloudevents-batch+json',
+      ),
+    expect: { status: 400, code: 'InvalidJson', message: /outside the range of a double/ },
+  },
+  {
+    name: 'POST /events: 1.7976931348623157e308 (the largest double) is accepted',
+    request: () => postJson(json(event({ data: 0 })).replace('"data":0', '"data":1.7976931348623157e308')),
+    expect: oneAccepted,
+  },
+  {
     name: 'POST /events: UTF-8 BOM before the JSON',
     request: () => postJson(`\uFEFF${json(event())}`),
     expect: oneAccepted,
@@ -266,6 +285,11 @@ const binaryMode: RequestCase[] = [
     name: 'binary mode: junk content type',
     request: () => binary({ 'content-type': 'junk' }, 'x'),
     expect: unsupported,
+  },
+  {
+    name: 'binary mode: a JSON body of 1e400',
+    request: () => binary({}, '1e400'),
+    expect: { status: 400, code: 'InvalidJson', message: /outside the range of a double/ },
   },
   {
     name: 'binary mode: only ce-specversion',
@@ -481,6 +505,11 @@ const schemas: RequestCase[] = [
     name: 'PUT /schemas: body nested 1,001 levels',
     request: () => putSchema('t.c', deepArrayText(1_001)),
     expect: tooDeep,
+  },
+  {
+    name: 'PUT /schemas: minLength 1e400 is refused (it would be stored as null and never compile)',
+    request: () => putSchema('t.inf', '{"type":"string","minLength":1e400}'),
+    expect: { status: 400, code: 'InvalidJson', message: /outside the range of a double/ },
   },
   {
     name: 'PUT /schemas: schema over 64 KiB',
