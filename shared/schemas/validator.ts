@@ -109,7 +109,33 @@ export function compileSchema(schema: unknown): CompileResult {
   } finally {
     ajv.removeSchema(); // forget this schema and its $ids; the compiled function keeps working
   }
+  if (recursesWithoutEnd(compiled)) {
+    return {
+      ok: false,
+      message:
+        'the schema recurses without end: a $ref (or $dynamicRef) reaches itself without going into the data, so no event could be validated',
+    };
+  }
   return { ok: true, dialect, validate: (data) => (compiled(data) ? null : describe(compiled.errors)) };
+}
+
+/** The smallest value of each JSON type: a schema that overflows the stack on one of them does on any data. */
+const PROBES: readonly unknown[] = [null, true, 0, '', [], {}];
+
+/**
+ * `{"$ref":"#"}` and its kin (`allOf`/`anyOf` through a reference back to where they stand) compile, then
+ * overflow the stack on every event (≈ 7 ms each, until the chunk's validation budget is spent). Found by
+ * validating the smallest values: recursion that goes into the data stops at their depth (0 or 1).
+ */
+function recursesWithoutEnd(validate: ValidateFunction): boolean {
+  for (const probe of PROBES) {
+    try {
+      validate(probe);
+    } catch (err) {
+      if (err instanceof RangeError) return true;
+    }
+  }
+  return false;
 }
 
 function describe(errors: ErrorObject[] | null | undefined): string {

@@ -544,6 +544,26 @@ const schemas: RequestCase[] = [
     expect: { status: 200, body: { type: 't.i' } },
   },
   {
+    name: 'PUT /schemas: {"$ref":"#"} (recurses on every event without end)',
+    request: () => putSchema('t.selfref', '{"$ref":"#"}'),
+    expect: { status: 400, code: 'InvalidSchema', message: /recurses without end/ },
+  },
+  {
+    name: 'PUT /schemas: anyOf through a $def that refers back to itself',
+    request: () =>
+      putSchema('t.selfref2', json({ $defs: { a: { anyOf: [{ $ref: '#/$defs/a' }] } }, $ref: '#/$defs/a' })),
+    expect: { status: 400, code: 'InvalidSchema', message: /recurses without end/ },
+  },
+  {
+    name: 'PUT /schemas: a recursive schema that goes into the data is stored',
+    request: () =>
+      putSchema(
+        't.tree',
+        json({ type: 'object', properties: { children: { type: 'array', items: { $ref: '#' } } } }),
+      ),
+    expect: { status: 200, body: { type: 't.tree' } },
+  },
+  {
     name: 'PUT /schemas: schema that does not compile',
     request: () => putSchema('t.j', json({ type: 12 })),
     expect: { status: 400, code: 'InvalidSchema' },
