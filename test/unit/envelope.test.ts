@@ -154,6 +154,16 @@ describe('eventKey and sortTime', () => {
     expect(sortTime(event, '2024-01-01T00:00:00Z')).toBe('2024-01-01T00:00:00.000Z');
     expect(sortTime({ ...event, time: null }, '2024-01-01T00:00:00.000Z')).toBe('2024-01-01T00:00:00.000Z');
   });
+
+  it('keeps a four-digit year when an offset carries the instant out of 0000-9999 (the key sorts as the time)', () => {
+    const event = minimal as CloudEvent;
+    const now = '2024-01-01T00:00:00.000Z';
+    // In UTC these are in year 10000 (`+010000-…` would sort before every other key) and in year -1.
+    expect(sortTime({ ...event, time: '9999-12-31T23:59:59-23:59' }, now)).toBe('9999-12-31T23:59:59.999Z');
+    expect(sortTime({ ...event, time: '0000-01-01T00:00:00+23:59' }, now)).toBe('0000-01-01T00:00:00.000Z');
+    expect(sortTime({ ...event, time: '0000-01-01T00:00:00Z' }, now)).toBe('0000-01-01T00:00:00.000Z');
+    expect(sortTime({ ...event, time: '9999-12-31T23:59:59.999Z' }, now)).toBe('9999-12-31T23:59:59.999Z');
+  });
 });
 
 describe('checkEnvelope limits (README "Limits")', () => {
