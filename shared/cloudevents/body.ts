@@ -24,6 +24,26 @@ export function parseJsonBody(body: Buffer, contentType: MediaType | undefined):
 }
 
 /**
+ * Bodies are read as sent: API Gateway passes a `Content-Encoding` through without decoding it, so a gzip body
+ * would be "not valid JSON" with its compressed bytes in the message. Anything but `identity` is refused with
+ * 415, as RFC 9110 section 15.5.16 says for an unsupported content coding.
+ */
+export function checkContentEncoding(value: string | undefined): void {
+  const codings = (value ?? '')
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+  if (codings.length === 0) return;
+  const shown = codings.join(', ').slice(0, 100);
+  throw new ApiError(
+    415,
+    'UnsupportedMediaType',
+    `Content-Encoding ${shown} is not supported: send the body uncompressed`,
+    [{ header: 'content-encoding' }],
+  );
+}
+
+/**
  * Strict UTF-8, JSON, at most MAX_DOCUMENT_DEPTH levels deep and every number within a double's range; every
  * failure a 400 InvalidJson.
  */

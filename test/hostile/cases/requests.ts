@@ -4,6 +4,7 @@
  * at request level (202) names what its job must then report.
  */
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { expect } from 'vitest';
 import { deepArrayText, deepObjectText, KiB, limits, type Counts } from '../cloud';
 
@@ -188,6 +189,23 @@ const body: RequestCase[] = [
   {
     name: 'POST /events: 1.7976931348623157e308 (the largest double) is accepted',
     request: () => postJson(json(event({ data: 0 })).replace('"data":0', '"data":1.7976931348623157e308')),
+    expect: oneAccepted,
+  },
+  {
+    name: 'POST /events: a gzip body with Content-Encoding: gzip (not decoded by API Gateway)',
+    request: () => ({
+      ...postJson(''),
+      body: gzipSync(json(event())),
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    }),
+    expect: { status: 415, code: 'UnsupportedMediaType', message: /Content-Encoding gzip/ },
+  },
+  {
+    name: 'POST /events: Content-Encoding: identity is read as sent',
+    request: () => ({
+      ...postJson(json(event())),
+      headers: { 'content-type': 'application/json', 'content-encoding': 'identity' },
+    }),
     expect: oneAccepted,
   },
   {
@@ -512,6 +530,15 @@ const schemas: RequestCase[] = [
     expect: { status: 400, code: 'InvalidJson', message: /outside the range of a double/ },
   },
   {
+    name: 'PUT /schemas: a gzip body with Content-Encoding: gzip',
+    request: () => ({
+      ...putSchema('t.gz', ''),
+      body: gzipSync('{"type":"object"}'),
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    }),
+    expect: { status: 415, code: 'UnsupportedMediaType', message: /Content-Encoding gzip/ },
+  },
+  {
     name: 'PUT /schemas: schema over 64 KiB',
     request: () => putSchema('t.d', json({ type: 'object', description: 'd'.repeat(70 * KiB) })),
     expect: { status: 413, code: 'PayloadTooLarge' },
@@ -587,6 +614,14 @@ const schemas: RequestCase[] = [
 
 const uploads: RequestCase[] = [
   { name: 'POST /uploads: body not JSON', request: () => postUpload('{'), expect: invalidJson },
+  {
+    name: 'POST /uploads: Content-Encoding: br',
+    request: () => ({
+      ...postUpload(json({ filename: 'a.ndjson' })),
+      headers: { 'content-type': 'application/json', 'content-encoding': 'br' },
+    }),
+    expect: { status: 415, code: 'UnsupportedMediaType', message: /Content-Encoding br/ },
+  },
   { name: 'POST /uploads: no filename', request: () => postUpload('{}'), expect: invalidRequest },
   { name: 'POST /uploads: array body', request: () => postUpload('[]'), expect: invalidRequest },
   {
