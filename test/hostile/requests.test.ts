@@ -164,18 +164,22 @@ describe('CDN', () => {
   for (const testCase of cdnCases) {
     it(testCase.name, async () => {
       const { method, target } = testCase.request(cdnCtx);
-      const body = method === 'PUT' ? Buffer.from(`${JSON.stringify(event())}\n`) : undefined;
+      const body = method === 'GET' ? undefined : Buffer.from(`${JSON.stringify(event())}\n`);
       const response = await rawRequest(cloud.env.endpoints.cdnUrl, target, { method, body });
       expect(testCase.status).toContain(response.status);
       expect(response.body.toString('utf8')).not.toContain(secretId);
     });
   }
 
-  it('the signed URL the cases tampered with still works untouched', async () => {
+  it('the signed URL the cases tampered with still works untouched, and cannot read the file back', async () => {
+    const sent = event();
     const response = await rawRequest(cloud.env.endpoints.cdnUrl, cdnCtx.signedTarget, {
       method: 'PUT',
-      body: Buffer.from(`${JSON.stringify(event())}\n`),
+      body: Buffer.from(`${JSON.stringify(sent)}\n`),
     });
     expect(response.status).toBe(200);
+    const readBack = await rawRequest(cloud.env.endpoints.cdnUrl, cdnCtx.signedTarget);
+    expect(readBack.status).toBe(403);
+    expect(readBack.body.toString('utf8')).not.toContain(sent.id as string);
   });
 });
