@@ -425,7 +425,17 @@ const cursors: RequestCase[] = [
   {
     name: 'GET /jobs/{id}/errors: cursor with a negative offset',
     request: (c) => get(`/jobs/${c.jobId}/errors?cursor=${cursor({ jobId: c.jobId, offset: -1 })}`),
-    expect: invalidCursor,
+    expect: { ...invalidCursor, parameter: 'cursor' },
+  },
+  {
+    name: 'GET /jobs/{id}/errors: cursor with a fractional offset names the cursor',
+    request: (c) => get(`/jobs/${c.jobId}/errors?cursor=${cursor({ jobId: c.jobId, offset: 0.5 })}`),
+    expect: { ...invalidCursor, parameter: 'cursor' },
+  },
+  {
+    name: 'GET /jobs/{id}/errors: cursor past the end of the report names the cursor',
+    request: (c) => get(`/jobs/${c.jobId}/errors?cursor=${cursor({ jobId: c.jobId, offset: 1_000_000 })}`),
+    expect: { ...invalidCursor, parameter: 'cursor' },
   },
   {
     name: 'GET /jobs/{id}/errors: cursor of a table key',
