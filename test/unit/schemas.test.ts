@@ -26,7 +26,9 @@ describe('compileSchema', () => {
   it('refuses a schema that recurses without going into the data ({"$ref":"#"} and kin), keeps one that does', () => {
     const endless = {
       ok: false,
-      message: expect.stringMatching(/^the schema recurses without end/) as unknown,
+      message: expect.stringMatching(
+        /^the schema cannot validate any data: its validator overflows the stack/,
+      ) as unknown,
     };
     expect(compileSchema({ $ref: '#' })).toEqual(endless);
     expect(compileSchema({ if: { type: 'object' }, then: { allOf: [{ $ref: '#' }] } })).toEqual(endless);

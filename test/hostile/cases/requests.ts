@@ -583,13 +583,30 @@ const schemas: RequestCase[] = [
   {
     name: 'PUT /schemas: {"$ref":"#"} (recurses on every event without end)',
     request: () => putSchema('t.selfref', '{"$ref":"#"}'),
-    expect: { status: 400, code: 'InvalidSchema', message: /recurses without end/ },
+    expect: { status: 400, code: 'InvalidSchema', message: /overflows the stack/ },
   },
   {
     name: 'PUT /schemas: anyOf through a $def that refers back to itself',
     request: () =>
       putSchema('t.selfref2', json({ $defs: { a: { anyOf: [{ $ref: '#/$defs/a' }] } }, $ref: '#/$defs/a' })),
-    expect: { status: 400, code: 'InvalidSchema', message: /recurses without end/ },
+    expect: { status: 400, code: 'InvalidSchema', message: /overflows the stack/ },
+  },
+  {
+    name: 'PUT /schemas: 2,000 patternProperties (seconds to compile, then too large to run) are refused',
+    request: () =>
+      putSchema(
+        't.pp2000',
+        json({
+          patternProperties: Object.fromEntries(
+            Array.from({ length: 2_000 }, (_, i) => [`^${i}$`, { type: 'string' }]),
+          ),
+        }),
+      ),
+    expect: {
+      status: 400,
+      code: 'InvalidSchema',
+      message: /longer than 1000 ms to compile|overflows the stack/,
+    },
   },
   {
     name: 'PUT /schemas: a recursive schema that goes into the data is stored',
