@@ -52,7 +52,7 @@ export function jsonDepth(value: unknown, stopAbove = Number.MAX_SAFE_INTEGER): 
  */
 export function nonFinitePointer(value: unknown): string | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : '';
-  if (typeof value !== 'object' || value === null) return undefined;
+  if (typeof value !== 'object' || value === null || !holdsNonFinite(value)) return undefined;
   const stack: [unknown, string][] = [[value, '']];
   while (stack.length > 0) {
     const [current, pointer] = stack.pop()!;
@@ -65,6 +65,22 @@ export function nonFinitePointer(value: unknown): string | undefined {
     }
   }
   return undefined;
+}
+
+/** The cheap first pass (no paths built): every event goes through it, almost none holds such a number. */
+function holdsNonFinite(value: object): boolean {
+  const stack: object[] = [value];
+  while (stack.length > 0) {
+    const current = stack.pop()!;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) {
+      if (typeof child === 'number') {
+        if (!Number.isFinite(child)) return true;
+      } else if (typeof child === 'object' && child !== null) {
+        stack.push(child as object);
+      }
+    }
+  }
+  return false;
 }
 
 const escapePointerToken = (token: string): string => token.replace(/~/g, '~0').replace(/\//g, '~1');
