@@ -142,6 +142,16 @@ export const fileCases: FileCase[] = [
     expect: unreadable(/gzip/i),
   },
   {
+    name: 'gzip bytes in a file not named .gz: the reason says it looks gzip-compressed',
+    filename: 'packed.ndjson',
+    body: gz(ndjson(lines(2))),
+    expect: {
+      status: 'FAILED',
+      error: 'SubmissionUnreadable',
+      cause: /found byte 0x1f: the file looks gzip-compressed/,
+    },
+  },
+  {
     name: 'a .gz that is not gzip',
     filename: 'fake.ndjson.gz',
     body: ndjson(lines(2)),
