@@ -116,10 +116,13 @@ export function compileSchema(schema: unknown): CompileResult {
     compiled = ajv.compile(withCanonicalSchemaUri(schema as Record<string, unknown> | boolean, dialect));
   } catch (err) {
     // ajv recurses through `$ref`s while compiling: a reference that resolves to itself never ends.
+    // ajv builds JSON Pointers and URIs with encodeURIComponent, which throws on a lone surrogate.
     const message =
       err instanceof RangeError
         ? 'the schema could not be compiled: a $ref resolves to itself, or it nests too deep to compile'
-        : (err as Error).message;
+        : err instanceof URIError
+          ? `the schema holds a property name, $id or $ref that is not well-formed UTF-16 (a lone surrogate): ${err.message}`
+          : (err as Error).message;
     return { ok: false, message };
   } finally {
     ajv.removeSchema(); // forget this schema and its $ids; the compiled function keeps working

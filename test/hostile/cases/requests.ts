@@ -609,6 +609,11 @@ const schemas: RequestCase[] = [
     },
   },
   {
+    name: 'PUT /schemas: a property name with a lone surrogate says so',
+    request: () => putSchema('t.lone', '{"type":"object","properties":{"\\ud800":{"type":"string"}}}'),
+    expect: { status: 400, code: 'InvalidSchema', message: /not well-formed UTF-16 \(a lone surrogate\)/ },
+  },
+  {
     name: 'PUT /schemas: a recursive schema that goes into the data is stored',
     request: () =>
       putSchema(
