@@ -4,7 +4,7 @@ import { schemaStore } from '../../shared/aws/stores/schemas';
 import { ApiError } from '../../shared/http/errors';
 import { parseLimit, tenantOf } from '../../shared/http/request';
 import { json } from '../../shared/http/responses';
-import { compileSchema } from '../../shared/schemas/validator';
+import { compileSchemaWithin } from '../../shared/schemas/validator';
 import { apiHandler, jsonBody, pathParam, type ApiEvent } from '../../shared/api/router';
 
 const env = readEnv({ TABLE_NAME: textVar });
@@ -21,7 +21,7 @@ async function putSchema(event: ApiEvent) {
   const type = schemaType(event);
   // Size and depth are checked on the bytes and the parsed value, before anything serializes the schema.
   const schema = jsonBody(event, { maxBytes: MAX_SCHEMA_BYTES });
-  const compiled = compileSchema(schema);
+  const compiled = compileSchemaWithin(schema);
   if (!compiled.ok)
     throw new ApiError(400, 'InvalidSchema', compiled.message, [{ message: compiled.message }]);
   return json(200, await schemas.put(tenant, type, schema));

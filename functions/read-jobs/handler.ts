@@ -49,23 +49,29 @@ async function readPages(report: ReportPages, start: number, limit: number): Pro
   return slices.flat();
 }
 
-const invalidCursor = () => new ApiError(400, 'InvalidCursor', 'cursor is not valid for this request');
+const invalidCursor = (reason: string) =>
+  new ApiError(400, 'InvalidCursor', 'cursor is not valid for this request', [
+    { parameter: 'cursor', reason },
+  ]);
 
 /** The report position a cursor carries: pinned to the job, a whole number. */
 function startOf(cursor: string | undefined, jobId: string): number {
   const start = decodeCursor(cursor, ['jobId', 'offset'], { jobId })?.offset ?? 0;
-  if (typeof start !== 'number' || !Number.isSafeInteger(start) || start < 0) throw invalidCursor();
+  if (typeof start !== 'number' || !Number.isSafeInteger(start) || start < 0) {
+    throw invalidCursor('offset: must be a whole number from 0');
+  }
   return start;
 }
 
 /** `limit` rejections from `start`, and how many the report holds. */
 async function reportSlice(job: JobRecord, start: number, limit: number) {
   if (job.report) {
-    if (start > job.report.count) throw invalidCursor();
+    if (start > job.report.count)
+      throw invalidCursor(`offset: past the report's ${job.report.count} rejections`);
     return { items: await readPages(job.report, start, limit), total: job.report.count };
   }
   const all = job.reportKey ? await readWholeReport(job.reportKey) : job.errors;
-  if (start > all.length) throw invalidCursor();
+  if (start > all.length) throw invalidCursor(`offset: past the report's ${all.length} rejections`);
   return { items: all.slice(start, start + limit), total: all.length };
 }
 

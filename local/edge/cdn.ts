@@ -166,8 +166,17 @@ export async function startCdn(options: CdnOptions): Promise<Cdn> {
         trustedKeys: options.trustedKeys,
       });
       if (!verdict.ok) return sendError(res, 403, verdict.code, verdict.message);
-      if (method === 'PUT' || method === 'POST') return writeObject(req, res, key);
-      if (method === 'GET' || method === 'HEAD') return readObject(req, res, key);
+      // The bucket grants the distribution s3:PutObject on uploads/ and nothing else (cdk/constructs/cdn.ts):
+      // a signed URL writes the file and cannot read it back; S3 writes an object only on PUT.
+      if (method === 'PUT') return writeObject(req, res, key);
+      if (method === 'POST') {
+        return sendError(
+          res,
+          405,
+          'MethodNotAllowed',
+          'The specified method is not allowed against this resource.',
+        );
+      }
       return sendError(res, 403, 'AccessDenied', 'Access Denied');
     }
     if (method !== 'GET' && method !== 'HEAD') {

@@ -58,6 +58,15 @@ interface Waiter {
 const stoppedError = () =>
   new LambdaInvokeError('Lambda.ServiceException', 'The local Lambda runtime is stopped');
 
+/** Lambda's limit on a synchronous invocation's response (its JSON, in bytes): 6 MiB + 100. */
+export const maxResponseBytes = 6_291_556;
+
+const responseTooLarge = () =>
+  new LambdaInvokeError(
+    'Function.ResponseSizeTooLarge',
+    `Response payload size exceeded maximum allowed payload size (${maxResponseBytes} bytes).`,
+  );
+
 const timeoutError = (seconds: number) =>
   new LambdaInvokeError('Sandbox.Timedout', `Task timed out after ${seconds.toFixed(2)} seconds`);
 
@@ -119,6 +128,7 @@ export class FunctionPool {
       released = true;
       if (!reply.ok)
         throw new LambdaInvokeError(reply.error.errorType, reply.error.errorMessage, reply.error.trace);
+      if (Buffer.byteLength(reply.result) > maxResponseBytes) throw responseTooLarge();
       return JSON.parse(reply.result);
     } catch (error) {
       // Timed out or crashed: that environment is gone.

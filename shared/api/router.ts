@@ -5,7 +5,7 @@
  * shared/api/rate-limit.ts), in every function alike: one budget per tenant across all routes.
  */
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { parseJsonText } from '../cloudevents/body';
+import { checkContentEncoding, parseJsonText } from '../cloudevents/body';
 import { ApiError } from '../http/errors';
 import { checkParam, checkRawEncoding } from '../http/request';
 import { errorResponse } from '../http/responses';
@@ -52,7 +52,8 @@ export function pathParam(event: ApiEvent, name: string): string {
 
 /**
  * The request body as JSON (API Gateway base64-encodes bodies it does not consider text): at most `maxBytes`
- * (413 PayloadTooLarge), strict UTF-8, JSON, and not nested deeper than MAX_DOCUMENT_DEPTH (400 InvalidJson).
+ * (413 PayloadTooLarge), not content-encoded (415), strict UTF-8, JSON, and not nested deeper than
+ * MAX_DOCUMENT_DEPTH (400 InvalidJson).
  */
 export function jsonBody(event: ApiEvent, { maxBytes }: { maxBytes?: number } = {}): unknown {
   const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
@@ -61,5 +62,9 @@ export function jsonBody(event: ApiEvent, { maxBytes }: { maxBytes?: number } = 
       { limit: maxBytes, size: body.byteLength },
     ]);
   }
+  const encoding = Object.entries(event.headers ?? {}).find(
+    ([name]) => name.toLowerCase() === 'content-encoding',
+  );
+  checkContentEncoding(encoding?.[1]);
   return parseJsonText(body);
 }

@@ -2,7 +2,7 @@
 import { TextDecoder } from 'node:util';
 import { jsonVerifier, type VerifierError } from 'stream-json/core/utils/verifier.js';
 import { ApiError } from '../http/errors';
-import { jsonDepth, MAX_DOCUMENT_DEPTH } from './limits';
+import { jsonDepth, MAX_DOCUMENT_DEPTH, nonFinitePointer } from './limits';
 import type { MediaType } from './media-type';
 
 /** stream-chain's end-of-input marker (a registered symbol, so no import of that transitive package). */
@@ -23,7 +23,30 @@ export function parseJsonBody(body: Buffer, contentType: MediaType | undefined):
   return parseJsonText(body);
 }
 
-/** Strict UTF-8, JSON, and at most MAX_DOCUMENT_DEPTH levels deep; every failure a 400 InvalidJson. */
+/**
+ * Bodies are read as sent: API Gateway passes a `Content-Encoding` through without decoding it, so a gzip body
+ * would be "not valid JSON" with its compressed bytes in the message. Anything but `identity` is refused with
+ * 415, as RFC 9110 section 15.5.16 says for an unsupported content coding.
+ */
+export function checkContentEncoding(value: string | undefined): void {
+  const codings = (value ?? '')
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+  if (codings.length === 0) return;
+  const shown = codings.join(', ').slice(0, 100);
+  throw new ApiError(
+    415,
+    'UnsupportedMediaType',
+    `Content-Encoding ${shown} is not supported: send the body uncompressed`,
+    [{ header: 'content-encoding' }],
+  );
+}
+
+/**
+ * Strict UTF-8, JSON, at most MAX_DOCUMENT_DEPTH levels deep and every number within a double's range; every
+ * failure a 400 InvalidJson.
+ */
 export function parseJsonText(body: Buffer): unknown {
   const text = decodeText(body, 'utf-8');
   if (text === undefined) {
@@ -47,6 +70,17 @@ export function parseJsonText(body: Buffer): unknown {
       'InvalidJson',
       `Request body is nested deeper than ${MAX_DOCUMENT_DEPTH} levels`,
       [{ limit: MAX_DOCUMENT_DEPTH, pointer: pointerBelow(value, MAX_DOCUMENT_DEPTH) }],
+    );
+  }
+  // RFC 8259 section 6 lets a parser limit the range of numbers: past a double's, JSON.parse gives ±Infinity,
+  // which would be stored as null. Refused here like the depth limit, with where it is.
+  const pointer = nonFinitePointer(value);
+  if (pointer !== undefined) {
+    throw new ApiError(
+      400,
+      'InvalidJson',
+      'Request body holds a number outside the range of a double (IEEE 754 binary64): it cannot be kept as sent',
+      [{ pointer }],
     );
   }
   return value;

@@ -14,6 +14,7 @@ import {
   MAX_DATA_DEPTH,
   MAX_REJECTION_REASON_CHARS,
   jsonDepth,
+  nonFinitePointer,
   keyPart,
   truncateChars,
   wellFormedBytes,
@@ -96,6 +97,10 @@ function depthProblem(attrs: Record<string, unknown>): string | null {
   for (const [name, value] of Object.entries(attrs)) {
     if (jsonDepth(value, MAX_DATA_DEPTH) > MAX_DATA_DEPTH) {
       return `${shownName(name)}: nested deeper than ${MAX_DATA_DEPTH} levels`;
+    }
+    const pointer = nonFinitePointer(value);
+    if (pointer !== undefined) {
+      return `${shownName(name)}: holds a number outside the range of a double (at ${pointer || '/'})`;
     }
   }
   return null;

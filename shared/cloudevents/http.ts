@@ -4,7 +4,7 @@
  * job (envelope.ts), so one bad event never fails the request.
  */
 import { ApiError } from '../http/errors';
-import { decodeText, parseJsonBody } from './body';
+import { checkContentEncoding, decodeText, parseJsonBody } from './body';
 import {
   isJsonMediaType,
   isTextMediaType,
@@ -47,6 +47,7 @@ export function parseHttpSubmission(
     ]);
   }
   const headers = lowercaseKeys(req.headers);
+  checkContentEncoding(headers['content-encoding']);
   const rawContentType = headers['content-type']?.trim() || undefined;
   const contentType = parseMediaType(rawContentType);
   if (rawContentType !== undefined && contentType === undefined) {

@@ -44,6 +44,47 @@ export function jsonDepth(value: unknown, stopAbove = Number.MAX_SAFE_INTEGER): 
   return deepest;
 }
 
+/**
+ * The JSON Pointer (RFC 6901) of the first number in `value` that is not finite, or undefined when there is
+ * none. JSON.parse reads a number outside the range of a double (`1e400`, `-1e999`) as ±Infinity, which
+ * JSON.stringify then writes as `null`: stored, such an event would not be what was sent. Iterative, like
+ * jsonDepth; callers bound the depth first.
+ */
+export function nonFinitePointer(value: unknown): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : '';
+  if (typeof value !== 'object' || value === null || !holdsNonFinite(value)) return undefined;
+  const stack: [unknown, string][] = [[value, '']];
+  while (stack.length > 0) {
+    const [current, pointer] = stack.pop()!;
+    for (const [token, child] of Object.entries(current as object)) {
+      if (typeof child === 'number') {
+        if (!Number.isFinite(child)) return `${pointer}/${escapePointerToken(token)}`;
+      } else if (typeof child === 'object' && child !== null) {
+        stack.push([child, `${pointer}/${escapePointerToken(token)}`]);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The cheap first pass (no paths built): every event goes through it, almost none holds such a number. */
+function holdsNonFinite(value: object): boolean {
+  const stack: object[] = [value];
+  while (stack.length > 0) {
+    const current = stack.pop()!;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) {
+      if (typeof child === 'number') {
+        if (!Number.isFinite(child)) return true;
+      } else if (typeof child === 'object' && child !== null) {
+        stack.push(child as object);
+      }
+    }
+  }
+  return false;
+}
+
+const escapePointerToken = (token: string): string => token.replace(/~/g, '~0').replace(/\//g, '~1');
+
 /** `value`'s UTF-8 byte length, or undefined when it holds a lone surrogate (not well-formed UTF-16). */
 export function wellFormedBytes(value: string): number | undefined {
   return value.isWellFormed() ? Buffer.byteLength(value, 'utf8') : undefined;

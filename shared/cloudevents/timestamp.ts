@@ -46,8 +46,19 @@ export function parseRfc3339(value: string): number | null {
   return date.getTime() - sign * (offsetHours * 60 + offsetMinutes) * 60_000;
 }
 
-/** `value` as UTC `YYYY-MM-DDTHH:mm:ss.sssZ` (sub-millisecond digits truncated), or null when invalid. */
+/** The first and last instants whose UTC form has a four-digit year. */
+const FIRST_INSTANT = new Date(0).setUTCFullYear(0, 0, 1); // not Date.UTC: it maps year 0 to 1900
+const LAST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * `value` as UTC `YYYY-MM-DDTHH:mm:ss.sssZ` (sub-millisecond digits truncated), or null when invalid. An offset
+ * can carry a four-digit year out of range in UTC (`9999-12-31T23:59:59-23:59` is in year 10000, whose ISO
+ * form `+010000-…` sorts before `0000-…`; `0000-01-01T00:00:00+01:00` is in year -1): such an instant is
+ * clamped to 0000-01-01T00:00:00.000Z or 9999-12-31T23:59:59.999Z, so the text always sorts as the instant
+ * does (it is an index key and a query bound; the event keeps its `time` as sent).
+ */
 export function normalizeTimestamp(value: string): string | null {
   const instant = parseRfc3339(value);
-  return instant === null ? null : new Date(instant).toISOString();
+  if (instant === null) return null;
+  return new Date(Math.min(Math.max(instant, FIRST_INSTANT), LAST_INSTANT)).toISOString();
 }

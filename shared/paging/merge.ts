@@ -78,8 +78,31 @@ export async function readMergedPage<T>(
   limit: number,
   read: (stream: number, limit: number) => Promise<StreamRead<T>>,
   before: (a: T, b: T) => number,
+  budget?: ByteBudget<T>,
 ): Promise<{ items: T[]; more: boolean }> {
   const streams = await Promise.all(Array.from({ length: streamCount }, (_, i) => read(i, limit + 1)));
   const page = mergePage(streams, limit, before);
+  const kept = budget === undefined ? page.items.length : withinBudget(page.items, budget);
+  if (kept < page.items.length) return { items: page.items.slice(0, kept), more: true };
   return { items: page.items, more: page.items.length > 0 && page.open.some(Boolean) };
+}
+
+/** How many bytes a page's items may take in the response, and what one item takes. */
+export interface ByteBudget<T> {
+  maxBytes: number;
+  sizeOf: (item: T) => number;
+}
+
+/**
+ * How many of `items` (a prefix, at least one) fit in the budget. A page cut here is still a page: its last
+ * item is every stream's position (the merge took every item before it from every stream), so its cursor reads
+ * on from there.
+ */
+export function withinBudget<T>(items: readonly T[], { maxBytes, sizeOf }: ByteBudget<T>): number {
+  let total = 0;
+  for (let i = 0; i < items.length; i++) {
+    total += sizeOf(items[i]!);
+    if (total > maxBytes) return Math.max(1, i);
+  }
+  return items.length;
 }

@@ -11,6 +11,7 @@ import type { Rejection } from '../cloudevents/types';
 import type { JobCounts, JobFailure, ReportPages } from '../jobs/model';
 import { isInfrastructureError, TaskError } from './errors';
 import { ingestChunk, type IngestDeps } from './ingest';
+import { VALIDATION_TIME_LIMITS, validationBudget, type ValidationBudget } from '../schemas/time-bound';
 import { ReportWriter } from './report';
 
 /** One job of a group object (`work/groups/<groupId>.json`): the candidates exactly as submit-events parsed them. */
@@ -109,6 +110,7 @@ async function outcomeOf(
   deps: GroupIngestDeps,
   schemaFor: (tenant: string, type: string) => Promise<unknown>,
   store: GroupIngestDeps['store'],
+  validationBudgets: readonly ValidationBudget[],
 ): Promise<JobOutcome> {
   if (!Array.isArray(job.events)) {
     return {
@@ -132,6 +134,7 @@ async function outcomeOf(
         maxEventBytes: deps.maxEventBytes,
         writeConcurrency: deps.writeConcurrency,
         validationTime: deps.validationTime,
+        validationBudgets,
         schemaFor: (type) => schemaFor(job.tenant, type),
         store: (event, serialized, index) => store(job, event, serialized, index),
       },
@@ -160,6 +163,9 @@ async function outcomeOf(
     return { status: 'FAILED', failure: failureOf(error) };
   }
 }
+
+/** A group spends at most this many chunks' validation budgets (4 × 30 s: well inside the task's 300 s). */
+export const GROUP_BUDGET_CHUNKS = 4;
 
 /**
  * Ingests every job of the group, `jobConcurrency` at a time, store calls bounded group-wide by
@@ -191,8 +197,28 @@ export async function ingestGroup(group: GroupObject, deps: GroupIngestDeps): Pr
   const store: GroupIngestDeps['store'] = (job, event, serialized, index) =>
     writes(() => deps.store(job, event, serialized, index));
 
+  // Validation time: each tenant's jobs share one chunk's budget, and the group has GROUP_BUDGET_CHUNKS of them,
+  // so no tenant's schemas hold the group (whose other jobs are other tenants') past the task's timeout.
+  const limits = deps.validationTime ?? VALIDATION_TIME_LIMITS;
+  const groupBudget = validationBudget(
+    limits.perChunkMs * GROUP_BUDGET_CHUNKS,
+    `data: not validated: this group execution spent its ${limits.perChunkMs * GROUP_BUDGET_CHUNKS} ms schema validation budget`,
+  );
+  const tenantBudgets = new Map<string, ValidationBudget>();
+  const budgetsOf = (tenant: string): ValidationBudget[] => {
+    let budget = tenantBudgets.get(tenant);
+    if (!budget) {
+      budget = validationBudget(
+        limits.perChunkMs,
+        `data: not validated: this tenant's jobs spent their ${limits.perChunkMs} ms schema validation budget in this group execution`,
+      );
+      tenantBudgets.set(tenant, budget);
+    }
+    return [budget, groupBudget];
+  };
+
   const finishJob = async (job: GroupJob) => {
-    let outcome = await outcomeOf(job, deps, schemaFor, store);
+    let outcome = await outcomeOf(job, deps, schemaFor, store, budgetsOf(job.tenant));
     let finished: boolean;
     try {
       finished = await deps.finish(job, outcome);

@@ -9,8 +9,13 @@ import pLimit from 'p-limit';
 import { parseEventLine } from '../cloudevents/envelope';
 import { rejection } from '../cloudevents/limits';
 import type { CloudEvent, Rejection } from '../cloudevents/types';
-import { checkEventData, compileSchema, type DataValidator } from '../schemas/validator';
-import { runChecksBounded, VALIDATION_TIME_LIMITS, type ValidationTimeLimits } from '../schemas/time-bound';
+import { checkEventData, compileSchema, resetCompilers, type DataValidator } from '../schemas/validator';
+import {
+  runChecksBounded,
+  VALIDATION_TIME_LIMITS,
+  type ValidationBudget,
+  type ValidationTimeLimits,
+} from '../schemas/time-bound';
 import { zeroCounts } from '../jobs/model';
 import type { ChunkResult } from '../jobs/results';
 import { isBlankLine } from './chunks';
@@ -32,6 +37,8 @@ export interface IngestDeps {
   store(event: CloudEvent, serialized: string, index: number): Promise<'stored' | 'duplicate'>;
   /** How long schema validation may take; VALIDATION_TIME_LIMITS when absent. */
   validationTime?: ValidationTimeLimits;
+  /** Validation time this chunk shares with others (a group execution's jobs), besides its own. */
+  validationBudgets?: readonly ValidationBudget[];
 }
 
 interface Accepted {
@@ -43,8 +50,17 @@ interface Accepted {
 const describeError = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
-/** Builds (and, after a stopped validation, rebuilds) the validator of one type's schema. */
+/**
+ * The validator of one type's schema (rebuilt after a stopped validation), compiled when it first runs: inside
+ * the time-bounded checks, so a schema that compiles slowly (a 50 KB schema can take seconds) costs its
+ * event's `perEventMs` and the chunk's budget, not unbounded task time.
+ */
 function validatorOf(type: string, schema: unknown): DataValidator {
+  let compiled: DataValidator | undefined;
+  return (data) => (compiled ??= compiledValidator(type, schema))(data);
+}
+
+function compiledValidator(type: string, schema: unknown): DataValidator {
   try {
     const compiled = compileSchema(schema);
     // Schemas are checked when stored; one that no longer compiles rejects the data rather than the job.
@@ -112,12 +128,14 @@ async function dataReasons(accepted: Accepted[], deps: IngestDeps): Promise<(str
     }),
     deps.validationTime ?? VALIDATION_TIME_LIMITS,
     (i) => {
+      resetCompilers(); // a compile stopped half-way may have left its schema registered
       const type = checked[i]!.event.type;
       validators.set(type, {
         ...validators.get(type)!,
         validate: validatorOf(type, validators.get(type)!.schema),
       });
     },
+    deps.validationBudgets,
   );
   const byIndex = new Map(checked.map((a, i) => [a.index, results[i]!]));
   return accepted.map((a) => byIndex.get(a.index) ?? null);

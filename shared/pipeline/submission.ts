@@ -25,6 +25,7 @@ const JSON_WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 /** Bytes a JSON value (so an NDJSON line) can start with, besides '[': { " - 0-9 t f n. */
 const JSON_VALUE_START = /^[{"\-0-9tfn]$/;
+const GZIP_FIRST_BYTE = 0x1f;
 
 const noop = () => {};
 
@@ -108,6 +109,12 @@ export async function* uploadLines(
   } else if (JSON_VALUE_START.test(char)) {
     yield* ndjsonLines(peeked.body, limits);
   } else {
-    throw new TaskError('SubmissionUnreadable', `expected NDJSON or a JSON array, found ${shown}`);
+    // 0x1f starts every gzip member: a compressed file whose name does not end in .gz (or sent with a
+    // Content-Encoding header, which S3 stores as metadata and does not decode).
+    const hint =
+      !gzipped && peeked.first === GZIP_FIRST_BYTE
+        ? ': the file looks gzip-compressed; upload it with a filename ending in .gz to have it decompressed'
+        : '';
+    throw new TaskError('SubmissionUnreadable', `expected NDJSON or a JSON array, found ${shown}${hint}`);
   }
 }

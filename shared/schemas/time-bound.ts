@@ -15,6 +15,23 @@ export interface ValidationTimeLimits {
 
 export const VALIDATION_TIME_LIMITS: ValidationTimeLimits = { perEventMs: 1_000, perChunkMs: 30_000 };
 
+/**
+ * Validation time shared by several runs: a group execution carries many small jobs, each run on its own, so
+ * without a shared budget one tenant's slow schema would take `perChunkMs` per job, past the task's timeout, and
+ * fail the group with every other tenant's job in it. A run stops when any of its budgets is spent.
+ */
+export interface ValidationBudget {
+  leftMs(): number;
+  spend(ms: number): void;
+  /** The reason of the checks left unvalidated when this budget is the one spent. */
+  spentReason: string;
+}
+
+export function validationBudget(totalMs: number, spentReason: string): ValidationBudget {
+  let spent = 0;
+  return { leftMs: () => totalMs - spent, spend: (ms) => (spent += ms), spentReason };
+}
+
 export const stoppedReason = (limits: ValidationTimeLimits) =>
   `data: schema validation stopped after ${limits.perEventMs} ms`;
 export const budgetSpentReason = (limits: ValidationTimeLimits) =>
@@ -52,6 +69,7 @@ export function runChecksBounded(
   checks: readonly Check[],
   limits: ValidationTimeLimits,
   onStopped: (index: number) => void = () => {},
+  budgets: readonly ValidationBudget[] = [],
 ): (string | null)[] {
   const results: (string | null)[] = new Array<string | null>(checks.length).fill(null);
   let next = 0;
@@ -59,9 +77,14 @@ export function runChecksBounded(
     for (; next < checks.length; next++) results[next] = guarded(checks[next]!);
   };
   const started = now();
+  const binding = budgets.reduce<ValidationBudget | undefined>(
+    (least, budget) => (least === undefined || budget.leftMs() < least.leftMs() ? budget : least),
+    undefined,
+  );
+  const shared = binding === undefined ? Infinity : binding.leftMs();
   try {
     while (next < checks.length) {
-      const left = limits.perChunkMs - (now() - started);
+      const left = Math.min(limits.perChunkMs, shared) - (now() - started);
       if (left <= 0) break;
       const slot = Math.min(limits.perEventMs, left);
       const head = next;
@@ -76,7 +99,11 @@ export function runChecksBounded(
     }
   } finally {
     context.run = () => {};
+    const elapsed = now() - started;
+    for (const budget of budgets) budget.spend(elapsed);
   }
-  for (; next < checks.length; next++) results[next] = budgetSpentReason(limits);
+  const spent =
+    binding !== undefined && shared < limits.perChunkMs ? binding.spentReason : budgetSpentReason(limits);
+  for (; next < checks.length; next++) results[next] = spent;
   return results;
 }

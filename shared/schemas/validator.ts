@@ -11,6 +11,7 @@ import addFormats from 'ajv-formats';
 import { RE2JS } from 're2js';
 import { isJsonMediaType, parseMediaType } from '../cloudevents/media-type';
 import type { CloudEvent } from '../cloudevents/types';
+import { runChecksBounded, VALIDATION_TIME_LIMITS } from './time-bound';
 
 /** null = valid, else a reason starting `data: `. */
 export type DataValidator = (data: unknown) => string | null;
@@ -66,6 +67,19 @@ function compilerFor(dialect: Dialect): Ajv {
   return ajv;
 }
 
+/** True while a compile runs: still true after V8 stopped one half-way (no `finally` runs then). */
+let compiling = false;
+
+/**
+ * After a time-bounded check was stopped: if it was compiling, its cleanup (`removeSchema`) never ran and its
+ * ajv may hold its half-added schema, so the compilers are rebuilt.
+ */
+export function resetCompilers(): void {
+  if (!compiling) return;
+  compilers.clear();
+  compiling = false;
+}
+
 /** Which dialect a schema's `$schema` names; absent = 2020-12. http/https and a trailing `#` are tolerated. */
 export function dialectOf(schema: Record<string, unknown> | boolean): Dialect | undefined {
   if (typeof schema === 'boolean' || schema.$schema === undefined) return '2020-12';
@@ -97,19 +111,76 @@ export function compileSchema(schema: unknown): CompileResult {
   }
   const ajv = compilerFor(dialect);
   let compiled: ValidateFunction;
+  compiling = true;
   try {
     compiled = ajv.compile(withCanonicalSchemaUri(schema as Record<string, unknown> | boolean, dialect));
   } catch (err) {
     // ajv recurses through `$ref`s while compiling: a reference that resolves to itself never ends.
+    // ajv builds JSON Pointers and URIs with encodeURIComponent, which throws on a lone surrogate.
     const message =
       err instanceof RangeError
         ? 'the schema could not be compiled: a $ref resolves to itself, or it nests too deep to compile'
-        : (err as Error).message;
+        : err instanceof URIError
+          ? `the schema holds a property name, $id or $ref that is not well-formed UTF-16 (a lone surrogate): ${err.message}`
+          : (err as Error).message;
     return { ok: false, message };
   } finally {
     ajv.removeSchema(); // forget this schema and its $ids; the compiled function keeps working
+    compiling = false;
+  }
+  if (overflowsOnAnything(compiled)) {
+    return {
+      ok: false,
+      message:
+        'the schema cannot validate any data: its validator overflows the stack (a $ref or $dynamicRef that reaches itself without going into the data, or a schema too large to run, such as thousands of patternProperties)',
+    };
   }
   return { ok: true, dialect, validate: (data) => (compiled(data) ? null : describe(compiled.errors)) };
+}
+
+/**
+ * compileSchema within `ms` (V8 stops it there; the compilers are then rebuilt): where a schema is stored, so
+ * that one which compiles too slowly is refused rather than accepted and then stopped at every chunk (the
+ * pipeline compiles inside each event's `perEventMs`, VALIDATION_TIME_LIMITS) or holding the API's function.
+ */
+export function compileSchemaWithin(schema: unknown, ms = VALIDATION_TIME_LIMITS.perEventMs): CompileResult {
+  let result: CompileResult | undefined;
+  runChecksBounded(
+    [
+      () => {
+        result = compileSchema(schema);
+        return null;
+      },
+    ],
+    { perEventMs: ms, perChunkMs: ms },
+    resetCompilers,
+  );
+  return (
+    result ?? {
+      ok: false,
+      message: `the schema takes longer than ${ms} ms to compile: make it smaller or simpler`,
+    }
+  );
+}
+
+/** The smallest value of each JSON type: a validator that overflows the stack on one of them does on any data. */
+const PROBES: readonly unknown[] = [null, true, 0, '', [], {}];
+
+/**
+ * `{"$ref":"#"}` and its kin (`allOf`/`anyOf` through a reference back to where they stand) compile, then
+ * overflow the stack on every event (≈ 7 ms each, until the chunk's validation budget is spent); so does a
+ * validator whose generated code is too large for one call (2,000 `patternProperties`: 0.9 MB of code). Found by
+ * validating the smallest values: recursion that goes into the data stops at their depth (0 or 1).
+ */
+function overflowsOnAnything(validate: ValidateFunction): boolean {
+  for (const probe of PROBES) {
+    try {
+      validate(probe);
+    } catch (err) {
+      if (err instanceof RangeError) return true;
+    }
+  }
+  return false;
 }
 
 function describe(errors: ErrorObject[] | null | undefined): string {

@@ -107,7 +107,8 @@ for (const [name, cases] of groups) {
             expect({ status: stored.status, body: stored.body }).toEqual({ status: 200, body: candidate });
             if (expected.byType) {
               const type = candidate!.type as string;
-              const listed = await cloud.api.get(`/events?type=${encodeURIComponent(type)}&limit=100`);
+              const more = typeof expected.byType === 'string' ? `&${expected.byType}` : '';
+              const listed = await cloud.api.get(`/events?type=${encodeURIComponent(type)}&limit=100${more}`);
               expect(listed.status).toBe(200);
               expect(listed.body.items).toContainEqual(candidate);
             }

@@ -152,6 +152,39 @@ describe.concurrent('request level', () => {
   }
 });
 
+describe("listings stay under Lambda's 6 MB response", () => {
+  it('GET /events of 16 events of 240 KB of quotes (≈ 7.7 MB escaped) pages them instead of a 500', async () => {
+    const type = `com.example.hostile.bulky.${randomUUID()}`;
+    // Each `"` is `\"` in the event's JSON and `\\\"` once that JSON is the response's body string.
+    const bulky = () => event({ type, data: '"'.repeat(120_000) });
+    const sent = Array.from({ length: 16 }, bulky);
+    for (let i = 0; i < sent.length; i += 4) {
+      const posted = await cloud.api.postJson('/events', sent.slice(i, i + 4));
+      expect(posted.status).toBe(202);
+      expect(await cloud.api.waitForJob(posted.body.jobId, 90_000)).toMatchObject({
+        status: 'SUCCEEDED',
+        counts: { accepted: 4 },
+      });
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
+      const page = await cloud.api.get(`/events?type=${encodeURIComponent(type)}&limit=100${query}`);
+      expect({ status: page.status, error: page.body?.error ?? page.body?.message }).toEqual({
+        status: 200,
+        error: undefined,
+      });
+      seen.push(...(page.body.items as { id: string }[]).map((item) => item.id));
+      cursor = page.body.nextCursor as string | null;
+      pages++;
+    } while (cursor !== null && pages < 20);
+    expect(pages).toBeGreaterThan(1);
+    expect(seen.sort()).toEqual(sent.map((e) => e.id as string).sort());
+  }, 180_000);
+});
+
 describe('CDN', () => {
   it('the submission the cases aim at exists in S3', async () => {
     const key = `submissions/${cdnCtx.sub}/${cdnCtx.jobId}.json`;
@@ -164,18 +197,22 @@ describe('CDN', () => {
   for (const testCase of cdnCases) {
     it(testCase.name, async () => {
       const { method, target } = testCase.request(cdnCtx);
-      const body = method === 'PUT' ? Buffer.from(`${JSON.stringify(event())}\n`) : undefined;
+      const body = method === 'GET' ? undefined : Buffer.from(`${JSON.stringify(event())}\n`);
       const response = await rawRequest(cloud.env.endpoints.cdnUrl, target, { method, body });
       expect(testCase.status).toContain(response.status);
       expect(response.body.toString('utf8')).not.toContain(secretId);
     });
   }
 
-  it('the signed URL the cases tampered with still works untouched', async () => {
+  it('the signed URL the cases tampered with still works untouched, and cannot read the file back', async () => {
+    const sent = event();
     const response = await rawRequest(cloud.env.endpoints.cdnUrl, cdnCtx.signedTarget, {
       method: 'PUT',
-      body: Buffer.from(`${JSON.stringify(event())}\n`),
+      body: Buffer.from(`${JSON.stringify(sent)}\n`),
     });
     expect(response.status).toBe(200);
+    const readBack = await rawRequest(cloud.env.endpoints.cdnUrl, cdnCtx.signedTarget);
+    expect(readBack.status).toBe(403);
+    expect(readBack.body.toString('utf8')).not.toContain(sent.id as string);
   });
 });

@@ -348,3 +348,36 @@ describe('parseGroup', () => {
     expect(() => parseGroup({ groupId: 'g-2', jobs: [] }, 'g-1')).toThrow(/names group g-2, not g-1/);
   });
 });
+
+describe('ingestGroup validation time', () => {
+  it("shares validation time: one tenant's slow schema spends its own budget, not the group's task time", async () => {
+    // uniqueItems over objects is quadratic: 20,000 distinct objects take far longer than the 20 ms per event.
+    const slow = Array.from({ length: 20_000 }, (_, i) => ({ i }));
+    const w = world([], {
+      validationTime: { perEventMs: 20, perChunkMs: 100 },
+      jobConcurrency: 1,
+      async schemaFor(tenant) {
+        return tenant === 'mallory' ? { type: 'array', uniqueItems: true } : { type: 'array' };
+      },
+    });
+    const jobs = [
+      ...Array.from({ length: 30 }, (_, i) => job(`slow-${i}`, [event(`s${i}`, { data: slow })], 'mallory')),
+      job('bob-1', [event('b1', { data: [1, 2] })], 'bob'),
+    ];
+    for (const j of jobs) w.jobs.set(j.jobId, { status: 'QUEUED' });
+    await ingestGroup({ groupId: 'g-budget', jobs }, { ...w.deps, maxEventBytes: 1_000_000 });
+    const reasons = jobs.slice(0, 30).map((j) => {
+      const finished = outcome(w, j.jobId);
+      return finished.status === 'SUCCEEDED' ? finished.errors[0]?.reason : finished.failure.cause;
+    });
+    // Without a shared budget each of the 30 jobs would spend its own 100 ms: 30 stopped events, 30 × 20 ms.
+    const stopped = reasons.filter((r) => r === 'data: schema validation stopped after 20 ms').length;
+    expect(stopped).toBeGreaterThanOrEqual(1);
+    expect(stopped).toBeLessThanOrEqual(6);
+    expect(reasons[0]).toBe('data: schema validation stopped after 20 ms');
+    expect(reasons.at(-1)).toBe(
+      "data: not validated: this tenant's jobs spent their 100 ms schema validation budget in this group execution",
+    );
+    expect(outcome(w, 'bob-1')).toMatchObject({ status: 'SUCCEEDED', counts: { accepted: 1, rejected: 0 } });
+  });
+});

@@ -152,6 +152,11 @@ describe('uploadLines', () => {
       name: 'SubmissionUnreadable',
       message: 'expected NDJSON or a JSON array, found byte 0x0',
     });
+    expect(await failureOf(uploadLines(bytes(gzipSync('{}\n')), { gzipped: false, ...limits }))).toEqual({
+      name: 'SubmissionUnreadable',
+      message:
+        'expected NDJSON or a JSON array, found byte 0x1f: the file looks gzip-compressed; upload it with a filename ending in .gz to have it decompressed',
+    });
   });
 
   it('fails broken or truncated gzip with zlib’s message', async () => {

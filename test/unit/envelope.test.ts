@@ -154,6 +154,16 @@ describe('eventKey and sortTime', () => {
     expect(sortTime(event, '2024-01-01T00:00:00Z')).toBe('2024-01-01T00:00:00.000Z');
     expect(sortTime({ ...event, time: null }, '2024-01-01T00:00:00.000Z')).toBe('2024-01-01T00:00:00.000Z');
   });
+
+  it('keeps a four-digit year when an offset carries the instant out of 0000-9999 (the key sorts as the time)', () => {
+    const event = minimal as CloudEvent;
+    const now = '2024-01-01T00:00:00.000Z';
+    // In UTC these are in year 10000 (`+010000-…` would sort before every other key) and in year -1.
+    expect(sortTime({ ...event, time: '9999-12-31T23:59:59-23:59' }, now)).toBe('9999-12-31T23:59:59.999Z');
+    expect(sortTime({ ...event, time: '0000-01-01T00:00:00+23:59' }, now)).toBe('0000-01-01T00:00:00.000Z');
+    expect(sortTime({ ...event, time: '0000-01-01T00:00:00Z' }, now)).toBe('0000-01-01T00:00:00.000Z');
+    expect(sortTime({ ...event, time: '9999-12-31T23:59:59.999Z' }, now)).toBe('9999-12-31T23:59:59.999Z');
+  });
 });
 
 describe('checkEnvelope limits (README "Limits")', () => {
@@ -196,6 +206,20 @@ describe('checkEnvelope limits (README "Limits")', () => {
       id: 'deep',
       reason: 'data: nested deeper than 64 levels',
     });
+  });
+
+  it('a number past a double (read as ±Infinity, which would be stored as null), with where it is', () => {
+    const line = (data: string) => `{"specversion":"1.0","id":"inf","source":"/s","type":"t","data":${data}}`;
+    const reason = (at: string) => `data: holds a number outside the range of a double (at ${at})`;
+    expect(parseEventLine(line('1e400'), limits)).toMatchObject({
+      ok: false,
+      id: 'inf',
+      reason: reason('/'),
+    });
+    expect(parseEventLine(line('{"a":[0,-1e999]}'), limits)).toMatchObject({ reason: reason('/a/1') });
+    expect(parseEventLine(line('{"~/":1e400}'), limits)).toMatchObject({ reason: reason('/~0~1') });
+    expect(reasonFor({ ...minimal, data: { n: NaN } })).toBe(reason('/n'));
+    expect(parseEventLine(line('1.7976931348623157e308'), limits)).toMatchObject({ ok: true });
   });
 
   it('names with lone surrogates or of any length make short, well-formed reasons', () => {

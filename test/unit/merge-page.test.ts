@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { descendingBy, mergePage, readMergedPage, type StreamRead } from '../../shared/paging/merge';
+import {
+  descendingBy,
+  mergePage,
+  readMergedPage,
+  withinBudget,
+  type StreamRead,
+} from '../../shared/paging/merge';
 
 const desc = descendingBy<string>((key) => key);
 const read = (items: string[], more = false): StreamRead<string> => ({ items, more });
@@ -163,5 +169,21 @@ describe('readMergedPage across shards (property)', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('withinBudget', () => {
+  const sizeOf = (item: number) => item;
+  it('keeps the prefix that fits, at least one item, all when they fit', () => {
+    expect(withinBudget([3, 3, 3], { maxBytes: 7, sizeOf })).toBe(2);
+    expect(withinBudget([3, 3, 3], { maxBytes: 9, sizeOf })).toBe(3);
+    expect(withinBudget([10, 1], { maxBytes: 5, sizeOf })).toBe(1);
+    expect(withinBudget([], { maxBytes: 5, sizeOf })).toBe(0);
+  });
+
+  it('a page cut by bytes says there is more and ends on the last item kept', async () => {
+    const read = async () => ({ items: [9, 8, 7, 6], more: false });
+    const page = await readMergedPage(1, 10, read, (a, b) => b - a, { maxBytes: 17, sizeOf });
+    expect(page).toEqual({ items: [9, 8], more: true });
   });
 });

@@ -23,6 +23,25 @@ describe('compileSchema', () => {
     });
   });
 
+  it('refuses a schema that recurses without going into the data ({"$ref":"#"} and kin), keeps one that does', () => {
+    const endless = {
+      ok: false,
+      message: expect.stringMatching(
+        /^the schema cannot validate any data: its validator overflows the stack/,
+      ) as unknown,
+    };
+    expect(compileSchema({ $ref: '#' })).toEqual(endless);
+    expect(compileSchema({ if: { type: 'object' }, then: { allOf: [{ $ref: '#' }] } })).toEqual(endless);
+    expect(compileSchema({ $defs: { a: { anyOf: [{ $ref: '#/$defs/a' }] } }, $ref: '#/$defs/a' })).toEqual(
+      endless,
+    );
+    const tree = compileSchema({
+      type: 'object',
+      properties: { kids: { type: 'array', items: { $ref: '#' } } },
+    });
+    expect(tree.ok && tree.validate({ kids: [{ kids: [] }] })).toBeNull();
+  });
+
   it('no $schema means draft 2020-12', () => {
     expect(compileSchema(payment)).toMatchObject({ ok: true, dialect: '2020-12' });
   });

@@ -17,6 +17,7 @@ import type { CloudEvent } from '../../cloudevents/types';
 import { ApiError } from '../../http/errors';
 import { isConditionFailure } from './jobs';
 import { descendingBy, readMergedPage, type StreamRead } from '../../paging/merge';
+import { escapedBytes, MAX_LISTED_BYTES } from '../../http/responses';
 import { checkShards, shardCounts, shardNumbers, shardOf } from './shards';
 
 export interface NewEvent {
@@ -221,6 +222,7 @@ export function eventStore(
           return { items: Items, more: LastEvaluatedKey !== undefined };
         },
         latestFirst,
+        { maxBytes: MAX_LISTED_BYTES, sizeOf: (item) => escapedBytes(item.event as string) },
       );
       const last = page.items[page.items.length - 1];
       return {

@@ -9,6 +9,7 @@ import { dynamoDb } from '../clients';
 import { decodeKeyCursor, encodeCursor, MAX_SORT_KEY_BYTES } from '../../http/request';
 import { canTransition, previousStatusesFor, type JobRecord, type JobStatus } from '../../jobs/model';
 import { descendingBy, readMergedPage, type StreamRead } from '../../paging/merge';
+import { escapedBytes, MAX_LISTED_BYTES } from '../../http/responses';
 import { checkShards, shardCounts, shardNumbers, shardOf } from './shards';
 
 type JobChanges = Partial<Omit<JobRecord, 'tenant' | 'jobId' | 'status'>>;
@@ -117,6 +118,8 @@ export function jobStore(tableName: string, db = dynamoDb(), jobShards = shardCo
           return { items: Items, more: LastEvaluatedKey !== undefined };
         },
         newestFirst,
+        // The stored item holds at least what the job's view shows.
+        { maxBytes: MAX_LISTED_BYTES, sizeOf: (item) => escapedBytes(JSON.stringify(item)) },
       );
       const last = page.items[page.items.length - 1];
       return {

@@ -14,7 +14,7 @@ export interface CdnContext {
 
 export interface CdnCase {
   name: string;
-  request: (ctx: CdnContext) => { method: 'GET' | 'PUT'; target: string };
+  request: (ctx: CdnContext) => { method: 'GET' | 'PUT' | 'POST'; target: string };
   /** The statuses the case may answer; the body must never hold the submission. */
   status: number[];
 }
@@ -90,6 +90,16 @@ const traversal: CdnCase[] = [
       return { method: 'GET', target: `${dir}/..%2F..%2F..%2F${key(c)}?${query}` };
     },
     status: denied,
+  },
+  {
+    name: 'GET the signed upload URL itself (the distribution may only PUT under uploads/)',
+    request: (c) => ({ method: 'GET', target: c.signedTarget }),
+    status: denied,
+  },
+  {
+    name: 'POST a file to the signed upload URL (S3 writes an object only on PUT)',
+    request: (c) => ({ method: 'POST', target: c.signedTarget }),
+    status: [405],
   },
   {
     name: 'GET /..%2F..%2F..%2Fetc%2Fpasswd',

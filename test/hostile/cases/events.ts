@@ -11,7 +11,11 @@ import { deepArrayText, deepObjectText, KiB, limits } from '../cloud';
 export type EventJob = 'envelope' | 'limits' | 'schema';
 
 export type EventExpectation =
-  | { outcome: 'accepted'; /** also listed by `GET /events?type=` */ byType?: boolean }
+  | {
+      outcome: 'accepted';
+      /** also listed by `GET /events?type=`; a string is more of that query (`since=…`) */
+      byType?: boolean | string;
+    }
   /** `reason`: the exact text, or a pattern where the contract fixes only the attribute it names. */
   | { outcome: 'rejected'; reason: string | RegExp; /** the rejection's id is not asserted */ anyId?: true }
   | { outcome: 'duplicate' };
@@ -363,6 +367,16 @@ const limitCases: Omit<EventCase, 'job'>[] = [
     name: 'type of 250 emoji (1,000 bytes)',
     candidate: text(base({ type: EMOJI.repeat(250) })),
     expect: { outcome: 'accepted', byType: true },
+  },
+  {
+    name: 'time 9999-12-31T23:59:59-23:59 (year 10000 in UTC) is listed since 9999-01-01, not before year 1',
+    candidate: text(base({ type: `com.example.y10k.${randomUUID()}`, time: '9999-12-31T23:59:59-23:59' })),
+    expect: { outcome: 'accepted', byType: 'since=9999-01-01T00:00:00Z' },
+  },
+  {
+    name: 'time 0000-01-01T00:00:00+23:59 (year -1 in UTC) is listed until 0000-01-02',
+    candidate: text(base({ type: `com.example.y0.${randomUUID()}`, time: '0000-01-01T00:00:00+23:59' })),
+    expect: { outcome: 'accepted', byType: 'until=0000-01-02T00:00:00Z' },
   },
   {
     name: 'type with # and %',

@@ -142,6 +142,16 @@ export const fileCases: FileCase[] = [
     expect: unreadable(/gzip/i),
   },
   {
+    name: 'gzip bytes in a file not named .gz: the reason says it looks gzip-compressed',
+    filename: 'packed.ndjson',
+    body: gz(ndjson(lines(2))),
+    expect: {
+      status: 'FAILED',
+      error: 'SubmissionUnreadable',
+      cause: /found byte 0x1f: the file looks gzip-compressed/,
+    },
+  },
+  {
     name: 'a .gz that is not gzip',
     filename: 'fake.ndjson.gz',
     body: ndjson(lines(2)),
@@ -431,6 +441,29 @@ export const fileCases: FileCase[] = [
     filename: 'array-line.ndjson',
     ...around([{ at: 1, row: '[1,2]', reason: 'event: must be a JSON object' }]),
   },
+  {
+    name: 'NDJSON: a number past a double (1e400) is rejected, not stored as null',
+    filename: 'inf.ndjson',
+    ...around([
+      {
+        at: 1,
+        row: withData('{"n":1e400}'),
+        reason: 'data: holds a number outside the range of a double (at /n)',
+      },
+      { at: 2, row: withData('-1e999'), reason: 'data: holds a number outside the range of a double (at /)' },
+    ]),
+  },
+  withFresh((three) => ({
+    name: 'JSON array: an element holding 1e400 is rejected, the others stored',
+    filename: 'inf.json',
+    body: arrayOf(three[0]!, withData('[1,{"a/b":1e400}]'), three[1]!),
+    expect: {
+      status: 'SUCCEEDED',
+      counts: counts(3, 2, 1),
+      rejections: [{ index: 1, reason: 'data: holds a number outside the range of a double (at /1/a~1b)' }],
+      stored: [three[0]!, three[1]!],
+    },
+  })),
   withFresh((three) => ({
     name: 'NDJSON: the same event on two lines',
     filename: 'dupes.ndjson',

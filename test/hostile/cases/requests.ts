@@ -4,6 +4,7 @@
  * at request level (202) names what its job must then report.
  */
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { expect } from 'vitest';
 import { deepArrayText, deepObjectText, KiB, limits, type Counts } from '../cloud';
 
@@ -172,6 +173,42 @@ const body: RequestCase[] = [
     expect: oneRejected('data: nested deeper than 64 levels'),
   },
   {
+    name: 'POST /events: data holding 1e400 (past a double) is refused, not stored as null',
+    request: () => postJson(json(event({ data: 0 })).replace('"data":0', '"data":{"n":1e400}')),
+    expect: { status: 400, code: 'InvalidJson', message: /outside the range of a double/ },
+  },
+  {
+    name: 'POST /events: a batch whose second event holds -1e999',
+    request: () =>
+      postEvents(
+        `[${json(event())},${json(event({ data: 0 })).replace('"data":0', '"data":[-1e999]')}]`,
+        'application/cloudevents-batch+json',
+      ),
+    expect: { status: 400, code: 'InvalidJson', message: /outside the range of a double/ },
+  },
+  {
+    name: 'POST /events: 1.7976931348623157e308 (the largest double) is accepted',
+    request: () => postJson(json(event({ data: 0 })).replace('"data":0', '"data":1.7976931348623157e308')),
+    expect: oneAccepted,
+  },
+  {
+    name: 'POST /events: a gzip body with Content-Encoding: gzip (not decoded by API Gateway)',
+    request: () => ({
+      ...postJson(''),
+      body: gzipSync(json(event())),
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    }),
+    expect: { status: 415, code: 'UnsupportedMediaType', message: /Content-Encoding gzip/ },
+  },
+  {
+    name: 'POST /events: Content-Encoding: identity is read as sent',
+    request: () => ({
+      ...postJson(json(event())),
+      headers: { 'content-type': 'application/json', 'content-encoding': 'identity' },
+    }),
+    expect: oneAccepted,
+  },
+  {
     name: 'POST /events: UTF-8 BOM before the JSON',
     request: () => postJson(`\uFEFF${json(event())}`),
     expect: oneAccepted,
@@ -266,6 +303,11 @@ const binaryMode: RequestCase[] = [
     name: 'binary mode: junk content type',
     request: () => binary({ 'content-type': 'junk' }, 'x'),
     expect: unsupported,
+  },
+  {
+    name: 'binary mode: a JSON body of 1e400',
+    request: () => binary({}, '1e400'),
+    expect: { status: 400, code: 'InvalidJson', message: /outside the range of a double/ },
   },
   {
     name: 'binary mode: only ce-specversion',
@@ -383,7 +425,17 @@ const cursors: RequestCase[] = [
   {
     name: 'GET /jobs/{id}/errors: cursor with a negative offset',
     request: (c) => get(`/jobs/${c.jobId}/errors?cursor=${cursor({ jobId: c.jobId, offset: -1 })}`),
-    expect: invalidCursor,
+    expect: { ...invalidCursor, parameter: 'cursor' },
+  },
+  {
+    name: 'GET /jobs/{id}/errors: cursor with a fractional offset names the cursor',
+    request: (c) => get(`/jobs/${c.jobId}/errors?cursor=${cursor({ jobId: c.jobId, offset: 0.5 })}`),
+    expect: { ...invalidCursor, parameter: 'cursor' },
+  },
+  {
+    name: 'GET /jobs/{id}/errors: cursor past the end of the report names the cursor',
+    request: (c) => get(`/jobs/${c.jobId}/errors?cursor=${cursor({ jobId: c.jobId, offset: 1_000_000 })}`),
+    expect: { ...invalidCursor, parameter: 'cursor' },
   },
   {
     name: 'GET /jobs/{id}/errors: cursor of a table key',
@@ -483,6 +535,20 @@ const schemas: RequestCase[] = [
     expect: tooDeep,
   },
   {
+    name: 'PUT /schemas: minLength 1e400 is refused (it would be stored as null and never compile)',
+    request: () => putSchema('t.inf', '{"type":"string","minLength":1e400}'),
+    expect: { status: 400, code: 'InvalidJson', message: /outside the range of a double/ },
+  },
+  {
+    name: 'PUT /schemas: a gzip body with Content-Encoding: gzip',
+    request: () => ({
+      ...putSchema('t.gz', ''),
+      body: gzipSync('{"type":"object"}'),
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    }),
+    expect: { status: 415, code: 'UnsupportedMediaType', message: /Content-Encoding gzip/ },
+  },
+  {
     name: 'PUT /schemas: schema over 64 KiB',
     request: () => putSchema('t.d', json({ type: 'object', description: 'd'.repeat(70 * KiB) })),
     expect: { status: 413, code: 'PayloadTooLarge' },
@@ -515,6 +581,48 @@ const schemas: RequestCase[] = [
     expect: { status: 200, body: { type: 't.i' } },
   },
   {
+    name: 'PUT /schemas: {"$ref":"#"} (recurses on every event without end)',
+    request: () => putSchema('t.selfref', '{"$ref":"#"}'),
+    expect: { status: 400, code: 'InvalidSchema', message: /overflows the stack/ },
+  },
+  {
+    name: 'PUT /schemas: anyOf through a $def that refers back to itself',
+    request: () =>
+      putSchema('t.selfref2', json({ $defs: { a: { anyOf: [{ $ref: '#/$defs/a' }] } }, $ref: '#/$defs/a' })),
+    expect: { status: 400, code: 'InvalidSchema', message: /overflows the stack/ },
+  },
+  {
+    name: 'PUT /schemas: 2,000 patternProperties (seconds to compile, then too large to run) are refused',
+    request: () =>
+      putSchema(
+        't.pp2000',
+        json({
+          patternProperties: Object.fromEntries(
+            Array.from({ length: 2_000 }, (_, i) => [`^${i}$`, { type: 'string' }]),
+          ),
+        }),
+      ),
+    expect: {
+      status: 400,
+      code: 'InvalidSchema',
+      message: /longer than 1000 ms to compile|overflows the stack/,
+    },
+  },
+  {
+    name: 'PUT /schemas: a property name with a lone surrogate says so',
+    request: () => putSchema('t.lone', '{"type":"object","properties":{"\\ud800":{"type":"string"}}}'),
+    expect: { status: 400, code: 'InvalidSchema', message: /not well-formed UTF-16 \(a lone surrogate\)/ },
+  },
+  {
+    name: 'PUT /schemas: a recursive schema that goes into the data is stored',
+    request: () =>
+      putSchema(
+        't.tree',
+        json({ type: 'object', properties: { children: { type: 'array', items: { $ref: '#' } } } }),
+      ),
+    expect: { status: 200, body: { type: 't.tree' } },
+  },
+  {
     name: 'PUT /schemas: schema that does not compile',
     request: () => putSchema('t.j', json({ type: 12 })),
     expect: { status: 400, code: 'InvalidSchema' },
@@ -538,6 +646,14 @@ const schemas: RequestCase[] = [
 
 const uploads: RequestCase[] = [
   { name: 'POST /uploads: body not JSON', request: () => postUpload('{'), expect: invalidJson },
+  {
+    name: 'POST /uploads: Content-Encoding: br',
+    request: () => ({
+      ...postUpload(json({ filename: 'a.ndjson' })),
+      headers: { 'content-type': 'application/json', 'content-encoding': 'br' },
+    }),
+    expect: { status: 415, code: 'UnsupportedMediaType', message: /Content-Encoding br/ },
+  },
   { name: 'POST /uploads: no filename', request: () => postUpload('{}'), expect: invalidRequest },
   { name: 'POST /uploads: array body', request: () => postUpload('[]'), expect: invalidRequest },
   {
