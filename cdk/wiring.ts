@@ -6,7 +6,7 @@
 
 /** Tunable limits. Override in AWS with `cdk deploy -c sluice:<name>=<value>`, locally with SLUICE_<NAME>. */
 export interface Settings {
-  /** Largest POST /events body accepted (bytes). */
+  /** Largest POST /events body accepted (bytes); at most MAX_REQUEST_CEILING. */
   maxRequestBytes: number;
   /** Most events in one POST /events request. */
   maxEventsPerRequest: number;
@@ -61,7 +61,7 @@ export interface Settings {
 }
 
 export const defaultSettings: Settings = {
-  maxRequestBytes: 5 * 1024 * 1024,
+  maxRequestBytes: 3_000_000,
   maxEventsPerRequest: 10_000,
   maxInlineBytes: 60 * 1024,
   maxEventBytes: 256 * 1024,
@@ -106,6 +106,14 @@ export const settingEnvNames: Record<keyof Settings, string> = {
 const MAX_INLINE_CEILING = 240 * 1024;
 
 /**
+ * The largest POST /events body whose Lambda event fits Lambda's synchronous payload quota (6,291,456 bytes):
+ * API Gateway carries a text body as a JSON string, where each quote and backslash is escaped (valid JSON at
+ * most doubles), and a binary body in base64 (4/3); 32 KiB are left for the headers and request context. Over
+ * it, the invocation fails before the handler runs and API Gateway answers 500.
+ */
+export const MAX_REQUEST_CEILING = Math.floor((6_291_456 - 32 * 1024) / 2);
+
+/**
  * Applies `overrides` (strings from CDK context or the environment) to the defaults, rejecting junk.
  * `maxUncompressedBytes` follows an overridden `maxUploadBytes` (4 ×) unless it is set itself.
  */
@@ -125,6 +133,11 @@ export function resolveSettings(overrides: Partial<Record<keyof Settings, string
   if (!given.has('maxUncompressedBytes')) settings.maxUncompressedBytes = 4 * settings.maxUploadBytes;
   for (const name of ['jobShards', 'typeShards'] as const) {
     if (settings[name] > MAX_SHARDS) throw new Error(`setting ${name} must be at most ${MAX_SHARDS}`);
+  }
+  if (settings.maxRequestBytes > MAX_REQUEST_CEILING) {
+    throw new Error(
+      `setting maxRequestBytes must be at most ${MAX_REQUEST_CEILING} (a larger body, escaped or base64 in the Lambda event, can pass Lambda's 6 MB payload quota; send more as an upload)`,
+    );
   }
   if (settings.maxInlineBytes > MAX_INLINE_CEILING) {
     throw new Error(

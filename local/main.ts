@@ -51,7 +51,7 @@ function banner(e: Endpoints): string {
     `                 aws cognito-idp admin-confirm-sign-up --endpoint-url ${e.cognitoEndpoint} --user-pool-id ${e.userPoolId} --username you@example.com`,
     `Sluice CLI:      ${sluice}signup --username you@example.com, then ${sluice}upload sample.ndjson --watch`,
     `AWS CLI:         ${cli} aws --endpoint-url <URL above> …`,
-    'Settings:        SLUICE_<SETTING>=value, e.g. SLUICE_MAXREQUESTBYTES=10485760; ports: SLUICE_PORT_BASE=4700',
+    'Settings:        SLUICE_<SETTING>=value, e.g. SLUICE_MAXREQUESTBYTES=1048576; ports: SLUICE_PORT_BASE=4700',
     'Demo:            npm run demo (in another terminal)        Ctrl-C stops everything.',
     '',
   ].join('\n');

@@ -5,8 +5,8 @@ export interface BatchLimits {
   maxBytes: number;
 }
 
-/** Under the API's 10,000 events and 5 MiB per request, with headroom for the size check's rounding. */
-export const apiBatchLimits: BatchLimits = { maxEvents: 10_000, maxBytes: 4.5 * 1024 * 1024 };
+/** Under the API's default 10,000 events and 3,000,000 bytes per request (maxRequestBytes), with 10% headroom. */
+export const apiBatchLimits: BatchLimits = { maxEvents: 10_000, maxBytes: 2_700_000 };
 
 export interface Batch {
   /** A JSON array, ready to post as `application/cloudevents-batch+json`. */

@@ -8,6 +8,7 @@ import {
   functionEnvironment,
   functionNames,
   functions,
+  MAX_REQUEST_CEILING,
   MAX_SHARDS,
   resolveSettings,
   routes,
@@ -27,6 +28,20 @@ describe('settingsFromContext', () => {
       nodeWith({ 'sluice:maxRequestBytes': '1048576', 'sluice:writeConcurrency': 8, 'other:key': '1' }),
     );
     expect(settings).toEqual({ ...defaultSettings, maxRequestBytes: 1_048_576, writeConcurrency: 8 });
+  });
+
+  it("refuses a maxRequestBytes whose Lambda event could pass Lambda's 6 MB synchronous payload", () => {
+    // A text body travels JSON-escaped (quotes and backslashes doubled), a binary one in base64 (4/3).
+    const worstEvent = (bytes: number) => Math.max(2 * bytes, Math.ceil(bytes / 3) * 4) + 32 * 1024;
+    expect(worstEvent(defaultSettings.maxRequestBytes)).toBeLessThanOrEqual(6_291_456);
+    expect(worstEvent(MAX_REQUEST_CEILING)).toBeLessThanOrEqual(6_291_456);
+    expect(worstEvent(MAX_REQUEST_CEILING + 1)).toBeGreaterThan(6_291_456);
+    expect(resolveSettings({ maxRequestBytes: MAX_REQUEST_CEILING }).maxRequestBytes).toBe(
+      MAX_REQUEST_CEILING,
+    );
+    expect(() =>
+      settingsFromContext(nodeWith({ 'sluice:maxRequestBytes': String(5 * 1024 * 1024) })),
+    ).toThrow(/maxRequestBytes must be at most 3129344/);
   });
 
   it('rejects a value that is not a positive integer', () => {

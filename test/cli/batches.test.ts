@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { apiBatchLimits, planBatches } from '../../cli/events/batches';
+import { defaultSettings } from '../../cdk/wiring';
 
 const events = (n: number, size = 10) => Array.from({ length: n }, (_, i) => ({ i, pad: 'x'.repeat(size) }));
 const joined = (batches: { body: string }[]) => batches.flatMap((b) => JSON.parse(b.body) as unknown[]);
 
 describe('planBatches', () => {
-  it('uses the API limits with headroom: 10,000 events, 4.5 MiB', () => {
-    expect(apiBatchLimits).toEqual({ maxEvents: 10_000, maxBytes: 4_718_592 });
+  it("uses the API's default limits, with headroom under the byte limit", () => {
+    expect(apiBatchLimits.maxEvents).toBe(defaultSettings.maxEventsPerRequest);
+    expect(apiBatchLimits.maxBytes).toBeLessThanOrEqual(0.9 * defaultSettings.maxRequestBytes);
   });
 
   it('keeps everything in one request when under both limits', () => {
@@ -43,10 +45,10 @@ describe('planBatches', () => {
     expect(planBatches(input, { maxEvents: 100, maxBytes: 59 }).map((b) => b.count)).toEqual([2]);
   });
 
-  it('splits a large real-size input so every body stays under 4.5 MiB', () => {
-    const input = events(2_000, 5_000);
+  it('splits a large real-size input so every body stays under the batch byte limit', () => {
+    const input = events(2_000, 5_000); // ≈ 10 MB
     const batches = planBatches(input);
-    expect(batches.length).toBe(3);
+    expect(batches.length).toBe(4);
     expect(batches.every((b) => Buffer.byteLength(b.body) <= apiBatchLimits.maxBytes)).toBe(true);
     expect(joined(batches)).toEqual(input);
   });
