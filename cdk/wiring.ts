@@ -61,7 +61,7 @@ export interface Settings {
 }
 
 export const defaultSettings: Settings = {
-  maxRequestBytes: 3_000_000,
+  maxRequestBytes: 4 * 1024 * 1024,
   maxEventsPerRequest: 10_000,
   maxInlineBytes: 60 * 1024,
   maxEventBytes: 256 * 1024,
@@ -106,12 +106,12 @@ export const settingEnvNames: Record<keyof Settings, string> = {
 const MAX_INLINE_CEILING = 240 * 1024;
 
 /**
- * The largest POST /events body whose Lambda event fits Lambda's synchronous payload quota (6,291,456 bytes):
- * API Gateway carries a text body as a JSON string, where each quote and backslash is escaped (valid JSON at
- * most doubles), and a binary body in base64 (4/3); 32 KiB are left for the headers and request context. Over
- * it, the invocation fails before the handler runs and API Gateway answers 500.
+ * The largest POST /events body whose Lambda event fits Lambda's synchronous payload quota (6,291,456 bytes) when
+ * API Gateway carries it in base64 (a binary body: 4/3), with 32 KiB left for the headers and request context.
+ * A text body travels as a JSON string instead, each quote and backslash escaped: ordinary JSON grows 10-30%, so
+ * the 4 MiB default fits; a body built of escapes alone doubles and fails in Lambda before the handler (README).
  */
-export const MAX_REQUEST_CEILING = Math.floor((6_291_456 - 32 * 1024) / 2);
+export const MAX_REQUEST_CEILING = Math.floor(((6_291_456 - 32 * 1024) * 3) / 4);
 
 /**
  * Applies `overrides` (strings from CDK context or the environment) to the defaults, rejecting junk.
@@ -136,7 +136,7 @@ export function resolveSettings(overrides: Partial<Record<keyof Settings, string
   }
   if (settings.maxRequestBytes > MAX_REQUEST_CEILING) {
     throw new Error(
-      `setting maxRequestBytes must be at most ${MAX_REQUEST_CEILING} (a larger body, escaped or base64 in the Lambda event, can pass Lambda's 6 MB payload quota; send more as an upload)`,
+      `setting maxRequestBytes must be at most ${MAX_REQUEST_CEILING} (a larger body, base64 in the Lambda event, passes Lambda's 6 MB payload quota; send more as an upload)`,
     );
   }
   if (settings.maxInlineBytes > MAX_INLINE_CEILING) {

@@ -48,7 +48,7 @@ describe('planBatches', () => {
   it('splits a large real-size input so every body stays under the batch byte limit', () => {
     const input = events(2_000, 5_000); // ≈ 10 MB
     const batches = planBatches(input);
-    expect(batches.length).toBe(4);
+    expect(batches.length).toBe(3);
     expect(batches.every((b) => Buffer.byteLength(b.body) <= apiBatchLimits.maxBytes)).toBe(true);
     expect(joined(batches)).toEqual(input);
   });

@@ -166,8 +166,8 @@ describe('sluice send', () => {
     const result = await cli(['send', 'big.json']);
     expect(result.code).toBe(0);
     const requests = standIn.eventsRequests.slice(before);
-    // ≈ 10.3 MB of events in bodies of at most apiBatchLimits.maxBytes (2,700,000).
-    expect(requests.length).toBe(4);
+    // ≈ 10.3 MB of events in bodies of at most apiBatchLimits.maxBytes (3,774,873).
+    expect(requests.length).toBe(3);
     expect(requests.every((r) => r.bytes <= apiBatchLimits.maxBytes)).toBe(true);
     expect(requests.reduce((sum, r) => sum + r.count, 0)).toBe(2_000);
   });

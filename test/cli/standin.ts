@@ -51,7 +51,7 @@ interface CognitoInput {
   AuthParameters?: Record<string, string>;
 }
 
-const maxRequestBytes = 3_000_000; // defaultSettings.maxRequestBytes
+const maxRequestBytes = 4 * 1024 * 1024; // defaultSettings.maxRequestBytes
 const maxEvents = 10_000;
 
 export async function startStandIn(): Promise<StandIn> {
