@@ -142,6 +142,15 @@ describe('local Lambda runtime', () => {
     expect(await runtime.invoke('background', { action: 'nice' })).toBe(Math.min(19, host + 10));
   });
 
+  it.runIf(process.platform === 'linux')(
+    "knows each sandbox's OS thread id (local/cpu.ts reads its CPU time)",
+    async () => {
+      const tid = await runtime.invoke('beta', { action: 'os-thread' });
+      expect(tid).not.toBe(process.pid);
+      expect(runtime.threadIds().get('beta')).toContain(tid);
+    },
+  );
+
   it('scales out beyond one sandbox only while the CPU has some to spare', async () => {
     let spare = false;
     const gated = new LambdaRuntime({
